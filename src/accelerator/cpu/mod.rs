@@ -1,0 +1,130 @@
+//! The CPU backend of the accelerator owner: FFmpeg decode (`ffmpeg_decoder`),
+//! ONNX Runtime on the CPU (`detection_pass`), CPU crop/resize and overlay
+//! (`summary_render`). Everything it needs from disk (model bytes, names) is
+//! loaded by the factory on the caller's thread before the owner starts.
+
+mod detection_pass;
+mod ffmpeg_decoder;
+mod summary_render;
+
+pub use ffmpeg_decoder::{DecodedFrame, FfmpegDecoder};
+
+use super::{AcceleratorBackend, AcceleratorError, BackendFactory, DetectStats};
+use crate::config::{DetectorConfig, SummaryConfig};
+use crate::detect::labels::Labels;
+use crate::detect::postprocess::Postprocessor;
+use crate::detect::yolo_output::OutputLayout;
+use crate::inference::onnxruntime_library::OnnxRuntime;
+use crate::inference::{DetectorSession, InferenceError, ModelFile};
+use crate::pipeline::frame_pool::PooledBuffer;
+use crate::pipeline::messages::{CompileJob, DetectJob, SampledFrame};
+use detection_pass::DetectionPass;
+use std::path::PathBuf;
+use std::sync::Arc;
+use summary_render::SummaryRenderer;
+
+/// Everything the CPU backend is built from, gathered on the caller's thread.
+pub struct CpuBackendFactory {
+    /// The loaded ONNX Runtime.
+    pub runtime: &'static OnnxRuntime,
+    /// The model bytes, already verified.
+    pub model: Arc<ModelFile>,
+    /// Class names of the model.
+    pub labels: Labels,
+    /// Detector settings.
+    pub detector: DetectorConfig,
+    /// Summary format.
+    pub summary: SummaryConfig,
+    /// Preferred frames per inference call.
+    pub batch_size: usize,
+    /// ONNX Runtime intra-op threads (0: default).
+    pub inference_threads: usize,
+    /// Decoded frames buffered ahead of the owner per clip.
+    pub read_ahead: usize,
+    /// The `ffmpeg` executable.
+    pub ffmpeg: PathBuf,
+}
+
+/// The CPU backend, living on its accelerator-owner thread.
+pub struct CpuBackend {
+    /// Detector session and pre/post-processing state.
+    detection: DetectionPass,
+    /// Crop/resize/overlay state and the output frame pool.
+    render: SummaryRenderer,
+    /// Name of the model, for sidecars.
+    model_name: String,
+}
+
+impl BackendFactory for CpuBackendFactory {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn create(self: Box<Self>) -> Result<Box<dyn AcceleratorBackend>, AcceleratorError> {
+        let mut session = DetectorSession::new_cpu(self.runtime, &self.model, self.inference_threads)?;
+        let output_shape = session.warm_up()?;
+        let layout = OutputLayout::from_shape(&output_shape, Some(self.labels.len()))
+            .map_err(|err| unsupported(&self.model, err.to_string()))?;
+        let postprocess = Postprocessor::new(
+            layout,
+            self.labels,
+            &self.detector.labels,
+            self.detector.confidence_threshold,
+            self.detector.iou_threshold,
+        )
+        .map_err(|err| unsupported(&self.model, err.to_string()))?;
+        let batch = session.max_batch(self.batch_size);
+        let detection = DetectionPass::new(
+            session,
+            postprocess,
+            batch,
+            self.detector.frame_interval,
+            self.ffmpeg.clone(),
+            self.read_ahead,
+        );
+        let render = SummaryRenderer::new(self.summary, self.ffmpeg, self.read_ahead).map_err(|err| {
+            AcceleratorError::Frame {
+                clip: PathBuf::from("-"),
+                message: err,
+            }
+        })?;
+        Ok(Box::new(CpuBackend {
+            detection,
+            render,
+            model_name: self.model.name.clone(),
+        }))
+    }
+}
+
+fn unsupported(model: &ModelFile, message: String) -> AcceleratorError {
+    AcceleratorError::Detector(InferenceError::UnsupportedModel {
+        path: model.path.clone(),
+        message,
+    })
+}
+
+impl AcceleratorBackend for CpuBackend {
+    fn name(&self) -> &'static str {
+        "cpu"
+    }
+
+    fn model_name(&self) -> &str {
+        &self.model_name
+    }
+
+    fn detect_clip(
+        &mut self,
+        job: &DetectJob,
+        emit: &mut dyn FnMut(SampledFrame) -> bool,
+    ) -> Result<DetectStats, AcceleratorError> {
+        self.detection.run(job, emit)
+    }
+
+    fn render_summary(
+        &mut self,
+        job: &CompileJob,
+        emit: &mut dyn FnMut(PooledBuffer) -> bool,
+    ) -> Result<u64, AcceleratorError> {
+        self.render.run(job, emit)
+    }
+}

@@ -1,0 +1,33 @@
+//! Errors of accelerator backends.
+
+use std::path::PathBuf;
+
+/// Why an accelerator job failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceleratorError {
+    /// The clip could not be decoded.
+    #[error("clip {}: decode failed: {message}", clip.display())]
+    Decode {
+        /// The clip.
+        clip: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A frame could not be processed (preprocessing, output decoding, rendering).
+    #[error("clip {}: {message}", clip.display())]
+    Frame {
+        /// The clip the frame came from.
+        clip: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The detector could not be loaded or run.
+    #[error("detector: {0}")]
+    Detector(#[from] crate::inference::InferenceError),
+    /// A plan named a camera the job has no clip for.
+    #[error("summary plan names camera '{0}' but the CE has no probed clip for it")]
+    UnknownCamera(String),
+    /// The stage downstream went away (shutdown).
+    #[error("downstream stage closed")]
+    DownstreamClosed,
+}

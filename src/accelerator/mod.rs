@@ -1,0 +1,64 @@
+//! The accelerator owner's backends.
+//!
+//! The accelerator owner (`pipeline::stages::accelerator_owner`) is one
+//! thread per device that decodes clips, runs the detector, computes motion
+//! masks and renders summary frames. *How* it does that is a backend:
+//!
+//! - `cpu`: FFmpeg decode, ONNX Runtime on the CPU, CPU crop/resize/overlay.
+//!
+//! A backend is built on the owner thread by a [`BackendFactory`] and is never
+//! `Send`: once created it cannot leave that thread, so exclusive use of its
+//! device state needs no lock. `selection` decides at start-up which backend
+//! each owner gets, and why.
+
+pub mod cpu;
+mod error;
+pub mod selection;
+
+pub use error::AcceleratorError;
+
+use crate::pipeline::frame_pool::PooledBuffer;
+use crate::pipeline::messages::{CompileJob, DetectJob, SampledFrame};
+
+/// Counts reported by a finished detection pass.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DetectStats {
+    /// Frames decoded.
+    pub decoded_frames: u64,
+    /// Frames run through the detector.
+    pub sampled_frames: u64,
+}
+
+/// What an accelerator backend can do. Implementations live on one thread.
+pub trait AcceleratorBackend {
+    /// Short name for logs and `doctor` (`cpu`, `nvidia`).
+    fn name(&self) -> &'static str;
+
+    /// Name of the loaded detector model, written into sidecars.
+    fn model_name(&self) -> &str;
+
+    /// Decodes the job's clip and emits one [`SampledFrame`] per sampled frame,
+    /// in order. `emit` returns `false` when the receiver is gone.
+    fn detect_clip(
+        &mut self,
+        job: &DetectJob,
+        emit: &mut dyn FnMut(SampledFrame) -> bool,
+    ) -> Result<DetectStats, AcceleratorError>;
+
+    /// Renders the summary frames of the job's plan, in order, each into a
+    /// pooled RGB buffer of the output size. Returns the number of frames.
+    fn render_summary(
+        &mut self,
+        job: &CompileJob,
+        emit: &mut dyn FnMut(PooledBuffer) -> bool,
+    ) -> Result<u64, AcceleratorError>;
+}
+
+/// Builds a backend on the thread that will own it.
+pub trait BackendFactory: Send {
+    /// Short name of the backend this factory builds.
+    fn name(&self) -> &'static str;
+
+    /// Creates the backend (loads the model, opens the device).
+    fn create(self: Box<Self>) -> Result<Box<dyn AcceleratorBackend>, AcceleratorError>;
+}

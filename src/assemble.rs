@@ -1,0 +1,64 @@
+//! Building a running pipeline from a validated configuration: choose the
+//! backends, load what they need on the caller's thread (ONNX Runtime, the
+//! model bytes, the names file), start the stages.
+//!
+//! Owns start-up order and start-up errors; it holds no state afterwards.
+
+use crate::accelerator::cpu::CpuBackendFactory;
+use crate::accelerator::selection::{select_backends, BackendPlan, SelectionError};
+use crate::config::Config;
+use crate::detect::labels::Labels;
+use crate::encode::ffmpeg_x264::X264Factory;
+use crate::inference::{onnxruntime_library, InferenceError, ModelFile};
+use crate::pipeline::messages::VideoFormat;
+use crate::pipeline::{Pipeline, PipelineParts};
+use std::sync::Arc;
+
+/// Why the pipeline could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No usable backend.
+    #[error("{0}")]
+    Selection(#[from] SelectionError),
+    /// ONNX Runtime or the model could not be loaded.
+    #[error("{0}")]
+    Inference(#[from] InferenceError),
+    /// A stage failed to start.
+    #[error("{0}")]
+    Stage(String),
+}
+
+/// Starts the pipeline for `config`; returns it with the backend choices.
+pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartError> {
+    let backends = select_backends(config)?;
+    let ffmpeg = backends.ffmpeg.clone().ok_or(SelectionError::FfmpegMissing)?;
+    let detector = &config.detector;
+    let runtime = onnxruntime_library::load(detector.onnxruntime_library.as_deref())?;
+    let model = Arc::new(ModelFile::read(&detector.model_path, detector.model_sha256.as_deref())?);
+    let labels = Labels::load(&detector.names_path).map_err(|err| InferenceError::Labels(err.to_string()))?;
+    let accelerator = CpuBackendFactory {
+        runtime,
+        model,
+        labels,
+        detector: detector.clone(),
+        summary: config.summary,
+        batch_size: config.pipeline.detect_batch_size,
+        inference_threads: config.pipeline.inference_threads,
+        read_ahead: config.pipeline.channels.decoded_frames,
+        ffmpeg: ffmpeg.clone(),
+    };
+    let parts = PipelineParts {
+        capacities: config.pipeline.channels,
+        accelerators: vec![Box::new(accelerator)],
+        encoder: Box::new(X264Factory::new(ffmpeg.clone())),
+        ffmpeg: Some(ffmpeg),
+        summary_format: VideoFormat {
+            width: config.summary.width,
+            height: config.summary.height,
+            fps: config.summary.fps,
+        },
+        frame_interval: detector.frame_interval,
+    };
+    let pipeline = Pipeline::start(parts).map_err(StartError::Stage)?;
+    Ok((pipeline, backends))
+}

@@ -1,0 +1,175 @@
+//! Throughput measurements for the `bench` command: the decode stage alone,
+//! raw ONNX Runtime inference on the same frames, the end-to-end detection
+//! pass and the summary compile through the real pipeline, and peak RSS.
+//!
+//! Owns measurement only; it drives the same components a real run uses.
+
+use crate::accelerator::cpu::FfmpegDecoder;
+use crate::assemble::StartError;
+use crate::ce_folder;
+use crate::config::Config;
+use crate::detect::letterbox::{Letterbox, LetterboxPreprocessor};
+use crate::inference::{onnxruntime_library, DetectorSession, ModelFile};
+use crate::media::ffmpeg_tool;
+use crate::media::probe::probe_clip;
+use crate::offline::{process_folder, OfflineError};
+use serde::Serialize;
+use std::path::Path;
+use std::time::Instant;
+
+/// Most sampled frames timed for raw inference.
+const RAW_INFERENCE_FRAMES: usize = 60;
+
+/// Figures of one bench run.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    /// Accelerator backend measured.
+    pub backend: String,
+    /// Cameras in the CE.
+    pub cameras: usize,
+    /// Frames decoded by the decode-only pass (all cameras).
+    pub decode_frames: u64,
+    /// Decode-only throughput, frames/s (cameras one after another).
+    pub decode_fps: f64,
+    /// Frames timed through raw inference (preprocessed beforehand).
+    pub raw_inference_frames: usize,
+    /// Raw ONNX Runtime inference throughput, frames/s.
+    pub raw_inference_fps: f64,
+    /// Frames decoded by the pipeline's detection pass.
+    pub detection_pass_decoded_frames: u64,
+    /// Frames run through the detector by the pipeline.
+    pub detection_pass_sampled_frames: u64,
+    /// Detection-pass wall time, seconds.
+    pub detection_pass_seconds: f64,
+    /// End-to-end detection pass, decoded frames/s.
+    pub detection_pass_fps: f64,
+    /// Detector throughput inside the pipeline, sampled frames/s.
+    pub detection_fps: f64,
+    /// Pipeline detector throughput over raw inference throughput.
+    pub pipeline_to_raw_inference_ratio: f64,
+    /// Summary frames encoded.
+    pub compile_frames: u64,
+    /// Compile wall time, seconds.
+    pub compile_seconds: f64,
+    /// Compile throughput, frames/s.
+    pub compile_fps: f64,
+    /// Peak resident set size of the process, MiB.
+    pub peak_rss_mib: f64,
+}
+
+/// Why the bench could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The pipeline run failed.
+    #[error("{0}")]
+    Offline(#[from] OfflineError),
+    /// The pipeline could not start.
+    #[error("{0}")]
+    Start(#[from] StartError),
+    /// A measurement step failed.
+    #[error("{0}")]
+    Step(String),
+}
+
+/// Peak resident set size of this process in MiB (`VmHWM`), 0 if unknown.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Measures `dir` (a CE folder) with `config`.
+pub fn run_bench(config: &Config, dir: &Path) -> Result<BenchReport, BenchError> {
+    let folder = ce_folder::scan(dir).map_err(OfflineError::from)?;
+    let ffmpeg = ffmpeg_tool::locate("ffmpeg").ok_or_else(|| BenchError::Step("ffmpeg not found".into()))?;
+    let clips = folder
+        .cameras
+        .iter()
+        .map(|c| probe_clip(&c.clip).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| BenchError::Step(format!("probe: {err}")))?;
+
+    // Decode stage alone.
+    let started = Instant::now();
+    let mut decode_frames = 0u64;
+    for clip in &clips {
+        let mut decoder = FfmpegDecoder::open(&ffmpeg, &clip.path, clip.width, clip.height, 4)
+            .map_err(|e| BenchError::Step(e.to_string()))?;
+        while let Some(frame) = decoder.next_frame() {
+            frame.map_err(|e| BenchError::Step(e.to_string()))?;
+            decode_frames += 1;
+        }
+        decoder.finish().map_err(|e| BenchError::Step(e.to_string()))?;
+    }
+    let decode_fps = decode_frames as f64 / started.elapsed().as_secs_f64();
+
+    // Raw inference on sampled frames of the first clip, preprocessed beforehand.
+    let detector = &config.detector;
+    let runtime = onnxruntime_library::load(detector.onnxruntime_library.as_deref()).map_err(StartError::from)?;
+    let model = ModelFile::read(&detector.model_path, detector.model_sha256.as_deref()).map_err(StartError::from)?;
+    let mut session =
+        DetectorSession::new_cpu(runtime, &model, config.pipeline.inference_threads).map_err(StartError::from)?;
+    let first = clips.first().ok_or_else(|| BenchError::Step("no clip".into()))?;
+    let letterbox = Letterbox::new(first.width, first.height, session.input_width, session.input_height)
+        .map_err(|e| BenchError::Step(e.to_string()))?;
+    let mut preprocess = LetterboxPreprocessor::new();
+    let mut inputs: Vec<Vec<f32>> = Vec::new();
+    let mut decoder = FfmpegDecoder::open(&ffmpeg, &first.path, first.width, first.height, 4)
+        .map_err(|e| BenchError::Step(e.to_string()))?;
+    while let Some(frame) = decoder.next_frame() {
+        let frame = frame.map_err(|e| BenchError::Step(e.to_string()))?;
+        if frame.index % u64::from(detector.frame_interval) != 0 {
+            continue;
+        }
+        let mut input = vec![0.0; session.input_len()];
+        preprocess
+            .write_chw_input(&frame.pixels, first.width, first.height, &letterbox, &mut input)
+            .map_err(|e| BenchError::Step(e.to_string()))?;
+        inputs.push(input);
+        if inputs.len() == RAW_INFERENCE_FRAMES {
+            break;
+        }
+    }
+    drop(decoder);
+    let mut output = Vec::new();
+    session.warm_up().map_err(StartError::from)?;
+    let started = Instant::now();
+    for input in &inputs {
+        session.run(input, 1, &mut output).map_err(StartError::from)?;
+    }
+    let raw_inference_fps = inputs.len() as f64 / started.elapsed().as_secs_f64();
+    drop(session);
+
+    // The real pipeline, end to end.
+    let run = process_folder(config, folder, true, &mut |_| {})?;
+    let outcome = &run.outcome;
+    let decoded: u64 = clips.iter().map(|c| c.frame_count).sum();
+    let sampled: u64 = outcome.cameras.iter().map(|c| c.sampled_frames as u64).sum();
+    let per_second = |n: f64, seconds: f64| if seconds > 0.0 { n / seconds } else { 0.0 };
+    let detection_fps = per_second(sampled as f64, outcome.detect_seconds);
+    Ok(BenchReport {
+        backend: run.backends.accelerator.to_string(),
+        cameras: clips.len(),
+        decode_frames,
+        decode_fps,
+        raw_inference_frames: inputs.len(),
+        raw_inference_fps,
+        detection_pass_decoded_frames: decoded,
+        detection_pass_sampled_frames: sampled,
+        detection_pass_seconds: outcome.detect_seconds,
+        detection_pass_fps: per_second(decoded as f64, outcome.detect_seconds),
+        detection_fps,
+        pipeline_to_raw_inference_ratio: per_second(detection_fps, raw_inference_fps),
+        compile_frames: outcome.summary_frames,
+        compile_seconds: outcome.compile_seconds,
+        compile_fps: per_second(outcome.summary_frames as f64, outcome.compile_seconds),
+        peak_rss_mib: peak_rss_mib(),
+    })
+}

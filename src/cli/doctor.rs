@@ -1,0 +1,99 @@
+//! `doctor`: what this machine offers (GPU driver, NVDEC, NVENC, ONNX
+//! Runtime and its execution providers, FFmpeg, the model) and which backend
+//! every stage will use, and why.
+
+use super::load_config;
+use frigate_buffer::accelerator::selection::select_backends;
+use frigate_buffer::gpu::driver_probe::probe_driver;
+use frigate_buffer::inference::{onnxruntime_library, ModelFile};
+use frigate_buffer::media::ffmpeg_tool;
+use serde_json::json;
+use std::path::Path;
+
+fn status<T: std::fmt::Display>(result: Result<T, String>) -> String {
+    match result {
+        Ok(value) => format!("ok: {value}"),
+        Err(reason) => format!("no: {reason}"),
+    }
+}
+
+/// Runs the command.
+pub fn run(config: Option<&Path>, as_json: bool) -> anyhow::Result<()> {
+    let config = load_config(config)?;
+    let driver = probe_driver();
+    let tool = |name: &str| match ffmpeg_tool::locate(name) {
+        Some(path) => Ok(format!(
+            "{} ({})",
+            path.display(),
+            ffmpeg_tool::version_line(&path).unwrap_or_else(|| "version unknown".into())
+        )),
+        None => Err(format!("{name} not found on PATH")),
+    };
+    let x264 = match ffmpeg_tool::locate("ffmpeg") {
+        Some(path) if ffmpeg_tool::has_encoder(&path, "libx264") => Ok("libx264 available".to_string()),
+        Some(_) => Err("this ffmpeg has no libx264 encoder".to_string()),
+        None => Err("no ffmpeg".to_string()),
+    };
+    let onnxruntime = onnxruntime_library::load(config.detector.onnxruntime_library.as_deref())
+        .map(|rt| format!("{} ({}), execution providers: CPU", rt.version, rt.path.display()))
+        .map_err(|err| err.to_string());
+    let model = ModelFile::read(&config.detector.model_path, config.detector.model_sha256.as_deref())
+        .map(|m| {
+            format!(
+                "{} ({} bytes, checksum {})",
+                m.path.display(),
+                m.bytes.len(),
+                if config.detector.model_sha256.is_some() {
+                    "verified"
+                } else {
+                    "not configured"
+                }
+            )
+        })
+        .map_err(|err| err.to_string());
+    let checks = vec![
+        (
+            "cuda driver",
+            status(driver.cuda.clone().map(|()| "libcuda.so.1 loads")),
+        ),
+        ("nvdec", status(driver.nvdec.clone().map(|()| "libnvcuvid.so.1 loads"))),
+        (
+            "nvenc",
+            status(driver.nvenc.clone().map(|()| "libnvidia-encode.so.1 loads")),
+        ),
+        ("onnxruntime", status(onnxruntime)),
+        ("model", status(model)),
+        ("ffmpeg", status(tool("ffmpeg"))),
+        ("ffprobe", status(tool("ffprobe"))),
+        ("x264", status(x264)),
+    ];
+    let selection = select_backends(&config);
+    if as_json {
+        let value = json!({
+            "config": config.source,
+            "pipeline": config.pipeline.name,
+            "checks": checks.iter().map(|(k, v)| json!({"check": k, "result": v})).collect::<Vec<_>>(),
+            "backends": selection.as_ref().map_err(|e| e.to_string()),
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        println!(
+            "config: {} (pipeline preset '{}')",
+            config.source.display(),
+            config.pipeline.name
+        );
+        for (name, result) in &checks {
+            println!("{name:>12}  {result}");
+        }
+        match &selection {
+            Ok(plan) => {
+                println!("accelerator owner backend: {}", plan.accelerator);
+                for stage in &plan.stages {
+                    println!("{:>12}  {} — {}", stage.stage, stage.backend, stage.reason);
+                }
+            }
+            Err(err) => println!("backends: cannot start: {err}"),
+        }
+    }
+    selection.map(|_| ()).map_err(Into::into)
+}

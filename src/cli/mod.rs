@@ -1,0 +1,42 @@
+//! The commands of the binary, one file each, and the mapping of errors to
+//! exit codes. This is the `anyhow` edge: library errors are typed, here they
+//! become one line for the user.
+
+pub mod bench;
+pub mod detect;
+pub mod doctor;
+pub mod plan;
+pub mod probe;
+pub mod process;
+
+use frigate_buffer::config::{Config, ConfigError};
+use std::path::Path;
+
+/// Exit code for an error: 2 for configuration errors, 1 for the rest.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|cause| cause.is::<ConfigError>()) {
+        2
+    } else {
+        1
+    }
+}
+
+/// The error and its causes on one line.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+/// Loads the configuration file, or the defaults without one.
+pub fn load_config(path: Option<&Path>) -> Result<Config, ConfigError> {
+    match path {
+        Some(path) => Config::load(path),
+        None => Config::defaults(),
+    }
+}

@@ -1,0 +1,83 @@
+//! Configuration: one YAML file (plus environment overrides) turned, in one
+//! place, into the validated [`Config`] the rest of the program uses.
+//!
+//! - `raw`: the file's serde shape (predecessor key names, all optional).
+//! - `runtime`: validation and defaults → [`Config`].
+//! - `preset`: the `pipeline:` presets from `pipelines/`.
+//! - `error`: [`ConfigError`], whose messages name the file and the key.
+
+mod error;
+mod preset;
+mod raw;
+mod runtime;
+
+pub use error::ConfigError;
+pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset};
+pub use runtime::{CeTimings, Config, DetectorConfig, SummaryConfig};
+
+use std::path::Path;
+
+/// Parses YAML text into the raw form; type errors name the dotted key path.
+fn parse_yaml(text: &str, path: &Path) -> Result<raw::RawConfig, ConfigError> {
+    let value: serde_json::Value = if text.trim().is_empty() {
+        serde_json::Value::Object(Default::default())
+    } else {
+        serde_saphyr::from_str(text).map_err(|err| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: err.to_string().replace('\n', " "),
+        })?
+    };
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let key = err.path().to_string();
+        ConfigError::invalid(path, key, err.into_inner().to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write_config(text: &str) -> tempfile::NamedTempFile {
+        let mut file = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        file
+    }
+
+    #[test]
+    fn predecessor_keys_are_read() {
+        let file = write_config(
+            "pipeline: cpu\nmulti_cam:\n  detection_frame_interval: 3\n  camera_switch_hysteresis_margin: 1.3\nsettings:\n  event_gap_seconds: 60\nunknown_section: {a: 1}\n",
+        );
+        let config = Config::load(file.path()).unwrap();
+        assert_eq!(config.detector.frame_interval, 3);
+        assert_eq!(config.plan.switch_hysteresis, 1.3);
+        assert_eq!(config.ce.event_gap_seconds, 60.0);
+        assert_eq!(config.pipeline.name, "cpu");
+    }
+
+    #[test]
+    fn wrong_type_names_file_and_key() {
+        let file = write_config("multi_cam:\n  detection_frame_interval: five\n");
+        let message = Config::load(file.path()).unwrap_err().to_string();
+        assert!(message.contains("multi_cam.detection_frame_interval"), "{message}");
+        assert!(message.starts_with(&file.path().display().to_string()), "{message}");
+        assert!(!message.contains('\n'));
+    }
+
+    #[test]
+    fn out_of_range_value_names_key() {
+        let file = write_config("multi_cam:\n  detection_frame_interval: 0\n");
+        let message = Config::load(file.path()).unwrap_err().to_string();
+        assert!(
+            message.contains("key 'multi_cam.detection_frame_interval': must be at least 1"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn broken_yaml_is_a_syntax_error() {
+        let file = write_config("multi_cam: [unclosed\n");
+        assert!(matches!(Config::load(file.path()), Err(ConfigError::Syntax { .. })));
+    }
+}

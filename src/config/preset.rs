@@ -1,0 +1,134 @@
+//! Pipeline presets: which accelerator backend, batch sizes and channel
+//! capacities a run uses.
+//!
+//! Owns the preset files' shape and their lookup: a bare name selects one of
+//! the presets shipped in `pipelines/` (compiled into the binary, so it runs
+//! from any directory); anything else is read as a path to a preset file.
+
+use super::ConfigError;
+use serde::Deserialize;
+use std::path::Path;
+
+/// The presets shipped in `pipelines/`, by name.
+const SHIPPED: [(&str, &str); 3] = [
+    ("auto", include_str!("../../pipelines/auto.yaml")),
+    ("cpu", include_str!("../../pipelines/cpu.yaml")),
+    ("nvidia", include_str!("../../pipelines/nvidia.yaml")),
+];
+
+/// Which backend the accelerator owner uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AcceleratorChoice {
+    /// NVIDIA when usable, else CPU.
+    Auto,
+    /// NVIDIA or fail at start-up.
+    Nvidia,
+    /// CPU only.
+    Cpu,
+}
+
+/// Capacities of the bounded channels between stages.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelCapacities {
+    /// Clip paths waiting for the metadata-probe stage.
+    pub probe: usize,
+    /// Jobs waiting for the accelerator owner.
+    pub accelerator: usize,
+    /// Per-frame results waiting for the contour/JSON writer.
+    pub writer: usize,
+    /// Rendered frames waiting for the encoder feeder.
+    pub encoder: usize,
+    /// Decoded frames read ahead of the accelerator owner, per open clip.
+    pub decoded_frames: usize,
+}
+
+/// One pipeline preset.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelinePreset {
+    /// Preset name (file stem or shipped name); filled in on load.
+    #[serde(skip)]
+    pub name: String,
+    /// Accelerator backend choice.
+    pub accelerator: AcceleratorChoice,
+    /// Frames per inference call where the model allows batching.
+    pub detect_batch_size: usize,
+    /// ONNX Runtime intra-op threads (0: ONNX Runtime's default).
+    pub inference_threads: usize,
+    /// Channel capacities.
+    pub channels: ChannelCapacities,
+}
+
+impl PipelinePreset {
+    /// Resolves `pipeline:` (a shipped name or a file path). `config_path`
+    /// names the configuration file in errors.
+    pub fn resolve(selector: &str, config_path: &Path) -> Result<Self, ConfigError> {
+        let (name, text) = match SHIPPED.iter().find(|(name, _)| *name == selector) {
+            Some((name, text)) => (name.to_string(), text.to_string()),
+            None => {
+                let path = Path::new(selector);
+                let text = std::fs::read_to_string(path).map_err(|err| {
+                    ConfigError::invalid(
+                        config_path,
+                        "pipeline",
+                        format!(
+                            "'{selector}' is neither a shipped preset (auto, nvidia, cpu) nor a readable file: {err}"
+                        ),
+                    )
+                })?;
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+                (stem.unwrap_or_else(|| selector.to_string()), text)
+            }
+        };
+        let mut preset: PipelinePreset = serde_saphyr::from_str(&text).map_err(|err| {
+            ConfigError::invalid(config_path, "pipeline", format!("preset '{name}' is invalid: {err}"))
+        })?;
+        preset.name = name;
+        if preset.detect_batch_size == 0 {
+            return Err(ConfigError::invalid(
+                config_path,
+                "pipeline",
+                "detect_batch_size must be at least 1",
+            ));
+        }
+        let capacities = preset.channels;
+        let all = [
+            capacities.probe,
+            capacities.accelerator,
+            capacities.writer,
+            capacities.encoder,
+            capacities.decoded_frames,
+        ];
+        if all.contains(&0) {
+            return Err(ConfigError::invalid(
+                config_path,
+                "pipeline",
+                "channel capacities must be at least 1",
+            ));
+        }
+        Ok(preset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_preset_parses() {
+        for (name, _) in SHIPPED {
+            let preset = PipelinePreset::resolve(name, Path::new("c.yaml")).unwrap();
+            assert_eq!(preset.name, name);
+        }
+        let cpu = PipelinePreset::resolve("cpu", Path::new("c.yaml")).unwrap();
+        assert_eq!(cpu.accelerator, AcceleratorChoice::Cpu);
+    }
+
+    #[test]
+    fn unknown_preset_names_the_key() {
+        let err = PipelinePreset::resolve("turbo", Path::new("c.yaml")).unwrap_err();
+        assert!(err.to_string().starts_with("c.yaml: key 'pipeline'"), "{err}");
+    }
+}

@@ -1,0 +1,111 @@
+//! The configuration file as written by the user, before validation.
+//!
+//! Owns only the serde shape of the YAML file: every key optional, names as
+//! the predecessor service spelled them so users can bring their file. Unknown
+//! keys are ignored. Nothing outside `config` reads these types: the runtime
+//! form in `config::runtime` is the only thing the rest of the program sees.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// Top level of the YAML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawConfig {
+    /// Preset name from `pipelines/` (`auto`, `nvidia`, `cpu`) or a path to a preset file.
+    pub pipeline: Option<String>,
+    /// Addresses, credentials and the storage folder.
+    pub network: RawNetwork,
+    /// Consolidated-event timings and behaviour.
+    pub settings: RawSettings,
+    /// Timeline, crop and detection-sampling tunables.
+    pub multi_cam: RawMultiCam,
+    /// Detector model and thresholds.
+    pub detection: RawDetection,
+    /// Cameras to follow, with per-camera label filters.
+    pub cameras: Vec<RawCamera>,
+}
+
+/// `network.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawNetwork {
+    /// Where consolidated events are written (env `STORAGE_PATH`).
+    pub storage_path: Option<PathBuf>,
+    /// MQTT broker host (env `MQTT_BROKER`).
+    pub mqtt_broker: Option<String>,
+    /// MQTT broker port (env `MQTT_PORT`).
+    pub mqtt_port: Option<u16>,
+    /// Frigate base URL (env `FRIGATE_URL`).
+    pub frigate_url: Option<String>,
+    /// Address the HTTP API binds to.
+    pub api_host: Option<String>,
+    /// Port of the HTTP API.
+    pub api_port: Option<u16>,
+}
+
+/// `settings.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawSettings {
+    /// Seconds of quiet after which a consolidated event closes.
+    pub event_gap_seconds: Option<f64>,
+    /// Seconds of clip kept before the first event of a consolidated event.
+    pub export_buffer_before: Option<f64>,
+    /// Seconds of clip kept after the last event of a consolidated event.
+    pub export_buffer_after: Option<f64>,
+    /// Draw the date/time/camera overlay on the summary video.
+    pub timestamp_overlay: Option<bool>,
+}
+
+/// `multi_cam.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawMultiCam {
+    /// Run the detector on every n-th decoded frame.
+    pub detection_frame_interval: Option<u32>,
+    /// EMA weight of the newest person area in the camera timeline.
+    pub camera_timeline_ema_alpha: Option<f64>,
+    /// Factor by which a camera must beat the current one to take over.
+    pub camera_switch_hysteresis_margin: Option<f64>,
+    /// Share of the crop the subject should fill; 0 disables zoom.
+    pub tracking_target_frame_percent: Option<f64>,
+    /// EMA weight of the zoom smoothing between slices.
+    pub compilation_zoom_smooth_ema_alpha: Option<f64>,
+    /// Most frames sent to the AI analysis.
+    pub max_multi_cam_frames_min: Option<usize>,
+    /// Summary video width in pixels.
+    pub output_width: Option<u32>,
+    /// Summary video height in pixels.
+    pub output_height: Option<u32>,
+}
+
+/// `detection.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawDetection {
+    /// ONNX model file (YOLOv5/v7/v8/v9/v11 layouts).
+    pub model: Option<PathBuf>,
+    /// Class names file, one per line, in the model's class order.
+    pub names: Option<PathBuf>,
+    /// Expected sha256 of the model file; checked at load.
+    pub model_sha256: Option<String>,
+    /// Labels kept in the sidecars.
+    pub labels: Option<Vec<String>>,
+    /// Minimum detection confidence.
+    pub confidence_threshold: Option<f32>,
+    /// IoU above which overlapping boxes of a class are merged.
+    pub iou_threshold: Option<f32>,
+    /// Path of `libonnxruntime.so` (env `ORT_DYLIB_PATH`).
+    pub onnxruntime_library: Option<PathBuf>,
+}
+
+/// One entry of `cameras:`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawCamera {
+    /// Frigate camera name.
+    pub name: String,
+    /// Labels that start a consolidated event on this camera.
+    pub labels: Vec<String>,
+}

@@ -1,0 +1,252 @@
+//! The validated runtime configuration: what every other module reads.
+//!
+//! Owns the one place where the raw YAML, the environment overrides and the
+//! defaults become checked values. Nothing downstream re-reads a raw key.
+
+use super::raw::RawConfig;
+use super::{ConfigError, PipelinePreset};
+use crate::shipped_files;
+use crate::timeline::PlanParams;
+use std::path::{Path, PathBuf};
+
+/// Detector model and thresholds.
+#[derive(Debug, Clone)]
+pub struct DetectorConfig {
+    /// ONNX model file.
+    pub model_path: PathBuf,
+    /// Class names file in the model's class order.
+    pub names_path: PathBuf,
+    /// sha256 the model must have; `None` skips the check (user models).
+    pub model_sha256: Option<String>,
+    /// Labels written to the sidecars.
+    pub labels: Vec<String>,
+    /// Minimum confidence of a kept detection.
+    pub confidence_threshold: f32,
+    /// IoU of class-aware NMS.
+    pub iou_threshold: f32,
+    /// Detect every n-th decoded frame.
+    pub frame_interval: u32,
+    /// Explicit ONNX Runtime library, if configured.
+    pub onnxruntime_library: Option<PathBuf>,
+}
+
+/// Summary video format.
+#[derive(Debug, Clone, Copy)]
+pub struct SummaryConfig {
+    /// Output width in pixels (even).
+    pub width: u32,
+    /// Output height in pixels (even).
+    pub height: u32,
+    /// Output frame rate.
+    pub fps: u32,
+    /// Draw the timestamp/camera overlay.
+    pub timestamp_overlay: bool,
+}
+
+/// Consolidated-event windowing.
+#[derive(Debug, Clone, Copy)]
+pub struct CeTimings {
+    /// Seconds of quiet that close a consolidated event.
+    pub event_gap_seconds: f64,
+    /// Seconds of clip before the first event.
+    pub export_buffer_before: f64,
+    /// Seconds of clip after the last event.
+    pub export_buffer_after: f64,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// File the configuration came from (for messages), or `<defaults>`.
+    pub source: PathBuf,
+    /// Backend choice, batch sizes and channel capacities.
+    pub pipeline: PipelinePreset,
+    /// Root of `events/` and `saved/`.
+    pub storage_path: PathBuf,
+    /// Detector settings.
+    pub detector: DetectorConfig,
+    /// Summary video settings.
+    pub summary: SummaryConfig,
+    /// Timeline and crop tunables.
+    pub plan: PlanParams,
+    /// Consolidated-event windowing.
+    pub ce: CeTimings,
+}
+
+/// Reads an environment override, treating an empty value as unset.
+fn env_override(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+impl Config {
+    /// The configuration used when no file is given: every default, plus the
+    /// environment overrides.
+    pub fn defaults() -> Result<Self, ConfigError> {
+        Self::from_raw(RawConfig::default(), Path::new("<defaults>"))
+    }
+
+    /// Loads and validates a YAML configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let raw = super::parse_yaml(&text, path)?;
+        Self::from_raw(raw, path)
+    }
+
+    fn from_raw(raw: RawConfig, source: &Path) -> Result<Self, ConfigError> {
+        let base_dir = source.parent().filter(|dir| !dir.as_os_str().is_empty());
+        let relative_to_file = |path: PathBuf| match base_dir {
+            Some(dir) if path.is_relative() && source.exists() => dir.join(path),
+            _ => path,
+        };
+        let invalid = |key: &str, message: String| ConfigError::invalid(source, key, message);
+
+        let pipeline = PipelinePreset::resolve(raw.pipeline.as_deref().unwrap_or("auto"), source)?;
+
+        let storage_path = env_override("STORAGE_PATH")
+            .map(PathBuf::from)
+            .or(raw.network.storage_path.map(relative_to_file))
+            .unwrap_or_else(|| PathBuf::from("storage"));
+
+        let detection = raw.detection;
+        let user_model = detection.model.map(relative_to_file);
+        let model_sha256 = match (&user_model, detection.model_sha256) {
+            (_, Some(sha)) => Some(sha.to_ascii_lowercase()),
+            (None, None) => Some(shipped_files::DEFAULT_MODEL_SHA256.to_string()),
+            (Some(_), None) => None,
+        };
+        let model_path = user_model.unwrap_or_else(|| {
+            shipped_files::locate(shipped_files::DEFAULT_MODEL).unwrap_or_else(|| shipped_files::DEFAULT_MODEL.into())
+        });
+        let names_path = detection.names.map(relative_to_file).unwrap_or_else(|| {
+            shipped_files::locate(shipped_files::DEFAULT_NAMES).unwrap_or_else(|| shipped_files::DEFAULT_NAMES.into())
+        });
+        let confidence_threshold = detection.confidence_threshold.unwrap_or(0.25);
+        if !(0.0..=1.0).contains(&confidence_threshold) {
+            return Err(invalid(
+                "detection.confidence_threshold",
+                format!("must be within 0..1, got {confidence_threshold}"),
+            ));
+        }
+        let iou_threshold = detection.iou_threshold.unwrap_or(0.45);
+        if !(0.0..=1.0).contains(&iou_threshold) {
+            return Err(invalid(
+                "detection.iou_threshold",
+                format!("must be within 0..1, got {iou_threshold}"),
+            ));
+        }
+        let labels = detection.labels.unwrap_or_else(|| vec!["person".to_string()]);
+        if labels.is_empty() {
+            return Err(invalid("detection.labels", "must name at least one label".into()));
+        }
+
+        let multi_cam = raw.multi_cam;
+        let frame_interval = multi_cam.detection_frame_interval.unwrap_or(5);
+        if frame_interval == 0 {
+            return Err(invalid(
+                "multi_cam.detection_frame_interval",
+                "must be at least 1".into(),
+            ));
+        }
+        let mut plan = PlanParams::default();
+        let unit_interval = |key: &str, value: Option<f64>, target: &mut f64| -> Result<(), ConfigError> {
+            if let Some(value) = value {
+                if !(value > 0.0 && value <= 1.0) {
+                    return Err(invalid(key, format!("must be within (0, 1], got {value}")));
+                }
+                *target = value;
+            }
+            Ok(())
+        };
+        unit_interval(
+            "multi_cam.camera_timeline_ema_alpha",
+            multi_cam.camera_timeline_ema_alpha,
+            &mut plan.camera_ema_alpha,
+        )?;
+        unit_interval(
+            "multi_cam.compilation_zoom_smooth_ema_alpha",
+            multi_cam.compilation_zoom_smooth_ema_alpha,
+            &mut plan.zoom_smoothing_alpha,
+        )?;
+        if let Some(margin) = multi_cam.camera_switch_hysteresis_margin {
+            if margin < 1.0 {
+                return Err(invalid(
+                    "multi_cam.camera_switch_hysteresis_margin",
+                    format!("must be at least 1.0, got {margin}"),
+                ));
+            }
+            plan.switch_hysteresis = margin;
+        }
+        if let Some(percent) = multi_cam.tracking_target_frame_percent {
+            if !(0.0..=100.0).contains(&percent) {
+                return Err(invalid(
+                    "multi_cam.tracking_target_frame_percent",
+                    format!("must be within 0..100, got {percent}"),
+                ));
+            }
+            plan.tracking_target_frame_percent = percent;
+        }
+        if let Some(max_frames) = multi_cam.max_multi_cam_frames_min {
+            plan.ai_max_frames = max_frames;
+        }
+        let even_size = |key: &str, value: Option<u32>, default: u32| -> Result<u32, ConfigError> {
+            let value = value.unwrap_or(default);
+            if value < 16 || value % 2 != 0 {
+                return Err(invalid(
+                    key,
+                    format!("must be an even number of pixels >= 16, got {value}"),
+                ));
+            }
+            Ok(value)
+        };
+        let width = even_size("multi_cam.output_width", multi_cam.output_width, 1440)?;
+        let height = even_size("multi_cam.output_height", multi_cam.output_height, 1080)?;
+        plan.output_size = (width, height);
+        plan.validate().map_err(|err| invalid("multi_cam", err.to_string()))?;
+
+        let settings = raw.settings;
+        let non_negative = |key: &str, value: Option<f64>, default: f64| -> Result<f64, ConfigError> {
+            let value = value.unwrap_or(default);
+            if !(value >= 0.0 && value.is_finite()) {
+                return Err(invalid(
+                    key,
+                    format!("must be a non-negative number of seconds, got {value}"),
+                ));
+            }
+            Ok(value)
+        };
+        let ce = CeTimings {
+            event_gap_seconds: non_negative("settings.event_gap_seconds", settings.event_gap_seconds, 120.0)?,
+            export_buffer_before: non_negative("settings.export_buffer_before", settings.export_buffer_before, 5.0)?,
+            export_buffer_after: non_negative("settings.export_buffer_after", settings.export_buffer_after, 30.0)?,
+        };
+
+        Ok(Self {
+            source: source.to_path_buf(),
+            pipeline,
+            storage_path,
+            detector: DetectorConfig {
+                model_path,
+                names_path,
+                model_sha256,
+                labels,
+                confidence_threshold,
+                iou_threshold,
+                frame_interval,
+                onnxruntime_library: env_override("ORT_DYLIB_PATH")
+                    .map(PathBuf::from)
+                    .or(detection.onnxruntime_library.map(relative_to_file)),
+            },
+            summary: SummaryConfig {
+                width,
+                height,
+                fps: 20,
+                timestamp_overlay: settings.timestamp_overlay.unwrap_or(true),
+            },
+            plan,
+            ce,
+        })
+    }
+}

@@ -1,0 +1,45 @@
+//! Video encoders used by the encoder feeder, behind one trait so a hardware
+//! encoder can take the place of the software one.
+//!
+//! - `ffmpeg_x264`: libx264 through an FFmpeg subprocess (RGB frames on its stdin).
+//! - `preview_gif`: the `notification.gif` preview cut from a finished summary.
+
+pub mod ffmpeg_x264;
+pub mod preview_gif;
+
+use crate::pipeline::messages::VideoFormat;
+use std::path::Path;
+
+/// Why encoding failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    /// The encoder program is not installed.
+    #[error("encoder unavailable: {0}")]
+    Unavailable(String),
+    /// Starting or feeding the encoder failed.
+    #[error("encoding {}: {message}", path.display())]
+    Failed {
+        /// The output being written.
+        path: std::path::PathBuf,
+        /// What went wrong (the encoder's last error lines).
+        message: String,
+    },
+}
+
+/// One open encode: frames in, a file out.
+pub trait VideoEncoder {
+    /// Encodes the next RGB24 frame.
+    fn write_frame(&mut self, rgb: &[u8]) -> Result<(), EncodeError>;
+
+    /// Flushes and closes the file. The file is complete once this returns `Ok`.
+    fn finish(self: Box<Self>) -> Result<(), EncodeError>;
+}
+
+/// Opens encoders; lives on the encoder-feeder thread.
+pub trait EncoderFactory: Send {
+    /// Name for logs and `doctor` (`libx264 (ffmpeg)`).
+    fn name(&self) -> String;
+
+    /// Starts encoding to `path` (a temporary name; the caller renames it).
+    fn open(&self, path: &Path, format: VideoFormat) -> Result<Box<dyn VideoEncoder>, EncodeError>;
+}

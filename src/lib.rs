@@ -1,0 +1,46 @@
+//! frigate-buffer turns Frigate NVR's per-object events into consolidated
+//! events (CEs): per-camera detection sidecars, one cropped multi-camera
+//! summary video and its preview GIF.
+//!
+//! The map, stage by stage (see `pipeline::topology` for the wiring):
+//!
+//! - [`pipeline`]: the staged pipeline of fixed OS threads and bounded
+//!   channels: metadata-probe → accelerator owner(s) → contour/JSON writer and
+//!   encoder feeder; the typed messages of each edge; frame pools; telemetry;
+//!   the CE driver.
+//! - [`accelerator`]: the accelerator owner's backends (CPU today) behind one
+//!   trait, and the start-up choice of backend per stage.
+//! - [`media`]: in-process MP4 demuxing, clip probing, locating FFmpeg.
+//! - [`inference`]: ONNX Runtime loaded at run time, the model file, the detector session.
+//! - [`detect`]: letterbox preprocessing, YOLO output decoding, NMS, labels.
+//! - [`motion`]: motion masks and their contours (the motion fallback).
+//! - [`sidecar`]: `detection.json`, its format and durable I/O.
+//! - [`timeline`]: pure algorithms: camera timeline, slices, crops, smoothing,
+//!   the render schedule, AI frame choice.
+//! - [`render`]: CPU crop/resize, text overlay, JPEG.
+//! - [`encode`]: video encoders for the encoder feeder, the preview GIF.
+//! - [`gpu`]: NVIDIA driver discovery.
+//! - [`config`]: YAML + environment → validated runtime configuration.
+//! - [`ce_folder`], [`offline`], [`assemble`]: offline runs of a CE folder and
+//!   building a pipeline from a configuration.
+//! - [`fs_atomic`]: durable atomic writes; [`shipped_files`]: files shipped beside the binary.
+//! - [`bench`]: throughput measurements of the stages.
+
+pub mod accelerator;
+pub mod assemble;
+pub mod bench;
+pub mod ce_folder;
+pub mod config;
+pub mod detect;
+pub mod encode;
+pub mod fs_atomic;
+pub mod gpu;
+pub mod inference;
+pub mod media;
+pub mod motion;
+pub mod offline;
+pub mod pipeline;
+pub mod render;
+pub mod shipped_files;
+pub mod sidecar;
+pub mod timeline;

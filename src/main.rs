@@ -1,0 +1,129 @@
+//! The `frigate-buffer` command line: parses arguments, sets up logging,
+//! runs one command and turns its outcome into an exit code
+//! (0 success, 1 runtime failure, 2 usage or configuration error).
+
+mod cli;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Consolidates Frigate NVR events into one summary per incident.
+#[derive(Parser)]
+#[command(name = "frigate-buffer", version, about)]
+struct Args {
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human, global = true)]
+    log_format: LogFormat,
+    /// The command to run.
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Log output format.
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the CE pipeline offline on DIR/<camera>/<clip>.mp4: sidecars, summary video, preview GIF.
+    Process {
+        /// The CE folder.
+        dir: PathBuf,
+        /// Configuration file (defaults apply without one).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print a machine-readable summary instead of progress bars.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write one clip's detection.json beside it.
+    Detect {
+        /// The clip.
+        clip: PathBuf,
+        /// Configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print the summary's timeline slices and crops computed from DIR/<camera>/detection.json.
+    Plan {
+        /// The CE folder.
+        dir: PathBuf,
+        /// Print JSON (the only format).
+        #[arg(long)]
+        json: bool,
+        /// Override the primary camera.
+        #[arg(long)]
+        primary: Option<String>,
+        /// Configuration file (timeline and crop tunables).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print a clip's metadata as JSON.
+    Probe {
+        /// The clip.
+        clip: PathBuf,
+    },
+    /// Report the GPU, libraries, tools and the backend each stage will use.
+    Doctor {
+        /// Configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure stage and end-to-end throughput on a CE folder.
+    Bench {
+        /// The CE folder (e.g. the sample made by scripts/make-sample.sh).
+        dir: PathBuf,
+        /// Configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FRIGATE_BUFFER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,ort=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Human => builder.with_target(false).init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logging(args.log_format);
+    let result = match args.command {
+        Command::Process { dir, config, json } => cli::process::run(&dir, config.as_deref(), json),
+        Command::Detect { clip, config } => cli::detect::run(&clip, config.as_deref()),
+        Command::Plan {
+            dir,
+            json: _,
+            primary,
+            config,
+        } => cli::plan::run(&dir, primary.as_deref(), config.as_deref()),
+        Command::Probe { clip } => cli::probe::run(&clip),
+        Command::Doctor { config, json } => cli::doctor::run(config.as_deref(), json),
+        Command::Bench { dir, config, json } => cli::bench::run(&dir, config.as_deref(), json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", cli::one_line(&err));
+            ExitCode::from(cli::exit_code(&err))
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Driving consolidated events through the stages: submit every camera's clip,
+//! collect the sidecars as they are written, plan the summary once every
+//! camera has finished (or failed), submit the compile, and report.
+//!
+//! Owns the per-CE bookkeeping only; it runs on the driver's thread (the
+//! `process` command now, the ingest stage in the service). A failed camera
+//! never fails the CE: the summary is planned from the cameras that worked.
+
+use super::messages::{AcceleratorJob, CeJob, CompileJob, PipelineEvent, ProbeRequest};
+use super::Pipeline;
+use crate::media::probe::ClipMetadata;
+use crate::sidecar::format::Sidecar;
+use crate::timeline::{default_primary, plan_summary, CameraSidecar, PlanParams, SummaryPlan};
+use crossbeam_channel::RecvTimeoutError;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Longest wait between two progress ticks.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The result of one camera of a CE.
+#[derive(Debug, Clone, Serialize)]
+pub struct CameraOutcome {
+    /// Camera name.
+    pub camera: String,
+    /// The clip, when there was one.
+    pub clip: Option<PathBuf>,
+    /// The written sidecar.
+    pub sidecar: Option<PathBuf>,
+    /// Sampled frames in the sidecar.
+    pub sampled_frames: usize,
+    /// Sampled frames with at least one person.
+    pub frames_with_person: usize,
+    /// One-line error when the camera failed.
+    pub error: Option<String>,
+}
+
+/// The result of a whole CE.
+#[derive(Debug, Clone, Serialize)]
+pub struct CeOutcome {
+    /// CE id.
+    pub ce_id: String,
+    /// CE folder.
+    pub folder: PathBuf,
+    /// Per camera, in the CE's camera order.
+    pub cameras: Vec<CameraOutcome>,
+    /// Primary camera of the plan.
+    pub primary_camera: Option<String>,
+    /// Number of timeline slices.
+    pub slices: usize,
+    /// The summary video, when made.
+    pub summary: Option<PathBuf>,
+    /// The preview GIF, when made.
+    pub preview_gif: Option<PathBuf>,
+    /// Summary frames encoded.
+    pub summary_frames: u64,
+    /// Why there is no summary.
+    pub summary_error: Option<String>,
+    /// Seconds from submission to the last sidecar.
+    pub detect_seconds: f64,
+    /// Seconds from the compile submission to the finished video.
+    pub compile_seconds: f64,
+}
+
+/// Where one CE stands.
+struct CeState {
+    /// The job.
+    job: Arc<CeJob>,
+    /// Outcomes per camera (index as in the job).
+    cameras: Vec<CameraOutcome>,
+    /// Parsed sidecars and probed clips of the cameras that worked.
+    ready: HashMap<String, (Arc<Sidecar>, Arc<ClipMetadata>)>,
+    /// Cameras still in the detection pass.
+    waiting: usize,
+    /// When the CE was submitted.
+    submitted: Instant,
+    /// Detection-pass duration, once known.
+    detect: Option<Duration>,
+    /// When the compile was submitted.
+    compile_started: Option<Instant>,
+    /// Plan, once computed.
+    plan: Option<Arc<SummaryPlan>>,
+    /// Whether to compile a summary once the sidecars exist.
+    want_summary: bool,
+}
+
+/// Drives CEs through a [`Pipeline`].
+pub struct CeDriver<'p> {
+    /// The pipeline.
+    pipeline: &'p Pipeline,
+    /// Timeline and crop tunables.
+    params: PlanParams,
+    /// CEs in flight by id.
+    active: HashMap<String, CeState>,
+    /// CEs finished, in completion order.
+    finished: Vec<CeOutcome>,
+}
+
+impl<'p> CeDriver<'p> {
+    /// A driver for `pipeline`.
+    pub fn new(pipeline: &'p Pipeline, params: PlanParams) -> Self {
+        Self {
+            pipeline,
+            params,
+            active: HashMap::new(),
+            finished: Vec::new(),
+        }
+    }
+
+    /// Submits a CE. `missing` lists cameras known to have no usable clip
+    /// (with the reason); they are reported as failed without being probed.
+    /// With `want_summary` false the CE ends once its sidecars are written.
+    pub fn submit(&mut self, job: Arc<CeJob>, missing: Vec<(String, String)>, want_summary: bool) {
+        let mut cameras: Vec<CameraOutcome> = job
+            .cameras
+            .iter()
+            .map(|c| CameraOutcome {
+                camera: c.camera.clone(),
+                clip: Some(c.clip.clone()),
+                sidecar: None,
+                sampled_frames: 0,
+                frames_with_person: 0,
+                error: None,
+            })
+            .collect();
+        cameras.extend(missing.into_iter().map(|(camera, error)| CameraOutcome {
+            camera,
+            clip: None,
+            sidecar: None,
+            sampled_frames: 0,
+            frames_with_person: 0,
+            error: Some(error),
+        }));
+        let state = CeState {
+            job: job.clone(),
+            cameras,
+            ready: HashMap::new(),
+            waiting: job.cameras.len(),
+            submitted: Instant::now(),
+            detect: None,
+            compile_started: None,
+            plan: None,
+            want_summary,
+        };
+        self.active.insert(job.id.clone(), state);
+        for camera in &job.cameras {
+            let request = ProbeRequest {
+                ce: job.clone(),
+                camera: camera.camera.clone(),
+                clip: camera.clip.clone(),
+            };
+            if self.pipeline.submit_clip(request).is_err() {
+                self.record_failure(&job.id, &camera.camera, "pipeline is shut down".into());
+            }
+        }
+        self.advance(&job.id);
+    }
+
+    /// Handles events until every submitted CE has finished; returns their
+    /// outcomes. `tick` runs at least every `TICK` (for progress displays).
+    pub fn run_to_completion(mut self, tick: &mut dyn FnMut()) -> Vec<CeOutcome> {
+        while !self.active.is_empty() {
+            match self.pipeline.events().recv_timeout(TICK) {
+                Ok(event) => self.handle(event),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            tick();
+        }
+        self.finished
+    }
+
+    fn handle(&mut self, event: PipelineEvent) {
+        match event {
+            PipelineEvent::SidecarReady {
+                ce_id,
+                camera,
+                clip,
+                sidecar,
+                path,
+            } => {
+                if let Some(state) = self.active.get_mut(&ce_id) {
+                    if let Some(outcome) = state.cameras.iter_mut().find(|c| c.camera == camera) {
+                        outcome.sidecar = Some(path);
+                        outcome.sampled_frames = sidecar.entries.len();
+                        outcome.frames_with_person = sidecar
+                            .entries
+                            .iter()
+                            .filter(|e| e.detections.iter().any(|d| d.label == self.params.label))
+                            .count();
+                    }
+                    state.ready.insert(camera, (sidecar, clip));
+                    state.waiting = state.waiting.saturating_sub(1);
+                }
+                self.advance(&ce_id);
+            }
+            PipelineEvent::CameraFailed { ce_id, camera, error } => {
+                self.record_failure(&ce_id, &camera, error);
+                self.advance(&ce_id);
+            }
+            PipelineEvent::SummaryReady {
+                ce_id,
+                video,
+                gif,
+                frames,
+            } => self.complete(&ce_id, Ok((video, gif, frames))),
+            PipelineEvent::SummaryFailed { ce_id, error } => self.complete(&ce_id, Err(error)),
+        }
+    }
+
+    fn record_failure(&mut self, ce_id: &str, camera: &str, error: String) {
+        if let Some(state) = self.active.get_mut(ce_id) {
+            if let Some(outcome) = state.cameras.iter_mut().find(|c| c.camera == camera) {
+                outcome.error = Some(error);
+            }
+            state.waiting = state.waiting.saturating_sub(1);
+        }
+    }
+
+    /// Once every camera is done, plans and submits the compile (or finishes
+    /// the CE when no camera produced a sidecar).
+    fn advance(&mut self, ce_id: &str) {
+        let Some(state) = self.active.get_mut(ce_id) else {
+            return;
+        };
+        if state.waiting > 0 || state.compile_started.is_some() {
+            return;
+        }
+        state.detect = Some(state.submitted.elapsed());
+        if state.ready.is_empty() {
+            self.complete(ce_id, Err("no camera produced a sidecar".into()));
+            return;
+        }
+        if !state.want_summary {
+            self.complete(ce_id, Err("summary not requested".into()));
+            return;
+        }
+        let cameras: Vec<CameraSidecar> = state
+            .job
+            .cameras
+            .iter()
+            .filter_map(|c| {
+                state.ready.get(&c.camera).map(|(sidecar, clip)| CameraSidecar {
+                    name: c.camera.clone(),
+                    sidecar: sidecar.clone(),
+                    native: (clip.width, clip.height),
+                })
+            })
+            .collect();
+        let primary = default_primary(&cameras, &self.params.label).unwrap_or_else(|| cameras[0].name.clone());
+        let window = if state.job.window_seconds > 0.0 {
+            state.job.window_seconds
+        } else {
+            state
+                .ready
+                .values()
+                .map(|(_, clip)| clip.duration_sec)
+                .fold(0.0, f64::max)
+        };
+        let plan = Arc::new(plan_summary(&cameras, &primary, window, &self.params));
+        let job = state.job.clone();
+        let output = job.folder.join(format!("{}_summary.mp4", job.folder_name()));
+        let compile = CompileJob {
+            ce: job.clone(),
+            plan: plan.clone(),
+            clips: state
+                .ready
+                .iter()
+                .map(|(name, (_, clip))| (name.clone(), clip.clone()))
+                .collect(),
+            output,
+        };
+        state.plan = Some(plan);
+        state.compile_started = Some(Instant::now());
+        if self.pipeline.submit_job(AcceleratorJob::Compile(compile)).is_err() {
+            self.complete(ce_id, Err("pipeline is shut down".into()));
+        }
+    }
+
+    fn complete(&mut self, ce_id: &str, result: Result<(PathBuf, Option<PathBuf>, u64), String>) {
+        let Some(state) = self.active.remove(ce_id) else {
+            return;
+        };
+        let compile_seconds = state.compile_started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        let (summary, preview_gif, summary_frames, summary_error) = match result {
+            Ok((video, gif, frames)) => (Some(video), gif, frames, None),
+            Err(error) => (None, None, 0, Some(error)),
+        };
+        self.finished.push(CeOutcome {
+            ce_id: ce_id.to_string(),
+            folder: state.job.folder.clone(),
+            cameras: state.cameras,
+            primary_camera: state.plan.as_ref().map(|p| p.primary_camera.clone()),
+            slices: state.plan.as_ref().map_or(0, |p| p.slices.len()),
+            summary,
+            preview_gif,
+            summary_frames,
+            summary_error,
+            detect_seconds: state.detect.map_or(0.0, |d| d.as_secs_f64()),
+            compile_seconds,
+        });
+    }
+}

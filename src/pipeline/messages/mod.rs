@@ -1,0 +1,25 @@
+//! The typed messages of each pipeline edge, one file per edge:
+//!
+//! | edge | file |
+//! |---|---|
+//! | driver → metadata-probe | `probe` |
+//! | metadata-probe / driver → accelerator owner | `accelerator` |
+//! | accelerator owner → contour/JSON writer | `writer` |
+//! | accelerator owner → encoder feeder | `encoder` |
+//! | stages → driver | `events` |
+//!
+//! `ce` holds the CE description every message shares.
+
+pub mod accelerator;
+pub mod ce;
+pub mod encoder;
+pub mod events;
+pub mod probe;
+pub mod writer;
+
+pub use accelerator::{AcceleratorJob, CompileJob, DetectJob};
+pub use ce::{CameraClip, CeJob, CeProgress};
+pub use encoder::{EncoderMessage, VideoFormat};
+pub use events::PipelineEvent;
+pub use probe::ProbeRequest;
+pub use writer::{SampledFrame, WriterMessage};

@@ -1,0 +1,164 @@
+//! The encoder-feeder stage: owns the video encoder sessions. Frames arrive
+//! one at a time in order and go straight into the encoder (nothing is
+//! accumulated); the finished file is moved into place atomically, then the
+//! preview GIF is cut from it. A failed compile leaves
+//! `compilation_error.log` and no half video.
+
+use crate::encode::preview_gif::write_preview_gif;
+use crate::encode::{EncoderFactory, VideoEncoder};
+use crate::fs_atomic;
+use crate::pipeline::messages::{EncoderMessage, PipelineEvent};
+use crate::pipeline::stage::Stage;
+use crossbeam_channel::Sender;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// File left in the CE folder when its summary could not be made.
+pub const COMPILATION_ERROR_LOG: &str = "compilation_error.log";
+/// Name of the preview GIF in the CE folder.
+pub const PREVIEW_GIF: &str = "notification.gif";
+
+/// One video being encoded.
+struct Session {
+    /// The encoder; `None` after it failed.
+    encoder: Option<Box<dyn VideoEncoder>>,
+    /// Temporary file being written.
+    temp: PathBuf,
+    /// Final name.
+    output: PathBuf,
+    /// Frames written.
+    frames: u64,
+    /// First failure, reported at the end.
+    error: Option<String>,
+}
+
+/// State of the encoder-feeder thread.
+pub struct EncoderFeeder {
+    /// Opens encoders.
+    factory: Box<dyn EncoderFactory>,
+    /// `ffmpeg` for the preview GIF, when installed.
+    ffmpeg: Option<PathBuf>,
+    /// Open sessions by CE id.
+    sessions: HashMap<String, Session>,
+    /// Summary events out.
+    events: Sender<PipelineEvent>,
+}
+
+impl EncoderFeeder {
+    /// A feeder opening encoders with `factory`.
+    pub fn new(factory: Box<dyn EncoderFactory>, ffmpeg: Option<PathBuf>, events: Sender<PipelineEvent>) -> Self {
+        Self {
+            factory,
+            ffmpeg,
+            sessions: HashMap::new(),
+            events,
+        }
+    }
+
+    fn fail(&self, ce_id: String, output: &Path, temp: &Path, error: String) -> bool {
+        let _ = std::fs::remove_file(temp);
+        tracing::error!(ce = %ce_id, "summary failed: {error}");
+        if let Some(folder) = output.parent() {
+            let log = folder.join(COMPILATION_ERROR_LOG);
+            if let Err(err) = fs_atomic::write_atomic(&log, format!("{error}\n").as_bytes()) {
+                tracing::error!("{}: {err}", log.display());
+            }
+        }
+        let _ = self.events.send(PipelineEvent::SummaryFailed { ce_id, error });
+        false
+    }
+
+    fn finish(&mut self, ce_id: String) -> bool {
+        let Some(mut session) = self.sessions.remove(&ce_id) else {
+            return false;
+        };
+        let finished = match (session.encoder.take(), session.error.take()) {
+            (_, Some(error)) => Err(error),
+            (None, None) => Err("encoder was not open".to_string()),
+            (Some(_), None) if session.frames == 0 => Err("the plan produced no frames".to_string()),
+            (Some(encoder), None) => encoder.finish().map_err(|err| err.to_string()),
+        };
+        let committed = finished.and_then(|()| {
+            fs_atomic::commit(&session.temp, &session.output)
+                .map_err(|err| format!("{}: {err}", session.output.display()))
+        });
+        if let Err(error) = committed {
+            return self.fail(ce_id, &session.output, &session.temp, error);
+        }
+        let gif = self.ffmpeg.as_ref().and_then(|ffmpeg| {
+            let gif = session.output.with_file_name(PREVIEW_GIF);
+            match write_preview_gif(ffmpeg, &session.output, &gif) {
+                Ok(()) => Some(gif),
+                Err(err) => {
+                    tracing::warn!(ce = %ce_id, "preview GIF not made: {err}");
+                    None
+                }
+            }
+        });
+        let _ = self.events.send(PipelineEvent::SummaryReady {
+            ce_id,
+            video: session.output,
+            gif,
+            frames: session.frames,
+        });
+        true
+    }
+}
+
+impl Stage for EncoderFeeder {
+    type Input = EncoderMessage;
+
+    fn handle(&mut self, message: EncoderMessage) -> bool {
+        match message {
+            EncoderMessage::Begin { ce_id, output, format } => {
+                let temp = fs_atomic::temp_path_for(&output);
+                let opened = output
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .map_err(|err| format!("{}: {err}", output.display()))
+                    .and_then(|()| self.factory.open(&temp, format).map_err(|err| err.to_string()));
+                let (encoder, error) = match opened {
+                    Ok(encoder) => (Some(encoder), None),
+                    Err(error) => (None, Some(error)),
+                };
+                let ok = error.is_none();
+                let session = Session {
+                    encoder,
+                    temp,
+                    output,
+                    frames: 0,
+                    error,
+                };
+                self.sessions.insert(ce_id, session);
+                ok
+            }
+            EncoderMessage::Frame { ce_id, pixels } => {
+                let Some(session) = self.sessions.get_mut(&ce_id) else {
+                    return false;
+                };
+                let Some(encoder) = session.encoder.as_mut() else {
+                    return false;
+                };
+                match encoder.write_frame(&pixels) {
+                    Ok(()) => {
+                        session.frames += 1;
+                        true
+                    }
+                    Err(err) => {
+                        session.error = Some(err.to_string());
+                        session.encoder = None;
+                        false
+                    }
+                }
+            }
+            EncoderMessage::Finish { ce_id } => self.finish(ce_id),
+            EncoderMessage::Abort { ce_id, reason } => match self.sessions.remove(&ce_id) {
+                Some(session) => {
+                    drop(session.encoder);
+                    self.fail(ce_id, &session.output, &session.temp, reason)
+                }
+                None => false,
+            },
+        }
+    }
+}

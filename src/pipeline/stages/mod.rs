@@ -1,0 +1,11 @@
+//! The stage threads, one file each.
+
+mod accelerator_owner;
+mod encoder_feeder;
+mod probe;
+mod writer;
+
+pub use accelerator_owner::AcceleratorOwner;
+pub use encoder_feeder::{EncoderFeeder, COMPILATION_ERROR_LOG, PREVIEW_GIF};
+pub use probe::ProbeStage;
+pub use writer::WriterStage;

@@ -1,0 +1,117 @@
+//! The CPU contour / JSON writer stage: turns motion masks into motion boxes,
+//! gathers each clip's sampled frames and writes its `detection.json`
+//! durably. It shares nothing with other stages; the parsed sidecar it
+//! announces is the one every later consumer uses.
+
+use crate::motion::contours::motion_boxes;
+use crate::pipeline::messages::{PipelineEvent, SampledFrame, WriterMessage};
+use crate::pipeline::stage::Stage;
+use crate::sidecar::format::{Sidecar, SidecarEntry};
+use crate::sidecar::store::{write_sidecar, SIDECAR_FILE};
+use crossbeam_channel::Sender;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Share of the native frame a motion blob must cover to be kept (0.5%).
+const MIN_MOTION_AREA_FRACTION: f64 = 0.005;
+
+/// State of the writer thread.
+pub struct WriterStage {
+    /// Entries gathered so far, by (CE id, camera).
+    pending: HashMap<(String, String), Vec<SidecarEntry>>,
+    /// Sidecar-ready and failure events out.
+    events: Sender<PipelineEvent>,
+}
+
+impl WriterStage {
+    /// A writer announcing results on `events`.
+    pub fn new(events: Sender<PipelineEvent>) -> Self {
+        Self {
+            pending: HashMap::new(),
+            events,
+        }
+    }
+
+    fn entry_for(frame: SampledFrame, native: (u32, u32)) -> SidecarEntry {
+        let motion = frame
+            .motion
+            .map(|mask| motion_boxes(&mask, native.0, native.1, MIN_MOTION_AREA_FRACTION))
+            .unwrap_or_default();
+        SidecarEntry {
+            frame_number: frame.frame_number,
+            timestamp_sec: frame.timestamp_sec,
+            detections: frame.detections,
+            motion,
+        }
+    }
+}
+
+impl Stage for WriterStage {
+    type Input = WriterMessage;
+
+    fn handle(&mut self, message: WriterMessage) -> bool {
+        match message {
+            WriterMessage::Sample {
+                ce,
+                camera,
+                native,
+                frame,
+            } => {
+                let entry = Self::entry_for(frame, native);
+                self.pending.entry((ce.id.clone(), camera)).or_default().push(entry);
+                true
+            }
+            WriterMessage::ClipDone {
+                ce,
+                camera,
+                clip,
+                model,
+                frame_interval,
+                outcome,
+            } => {
+                let entries = self
+                    .pending
+                    .remove(&(ce.id.clone(), camera.clone()))
+                    .unwrap_or_default();
+                let failure = |error: String| PipelineEvent::CameraFailed {
+                    ce_id: ce.id.clone(),
+                    camera: camera.clone(),
+                    error,
+                };
+                if let Err(error) = outcome {
+                    let _ = self.events.send(failure(error));
+                    return false;
+                }
+                let sidecar = Sidecar {
+                    native_width: clip.width,
+                    native_height: clip.height,
+                    model,
+                    frame_interval,
+                    fps: clip.fps,
+                    entries,
+                };
+                let folder = ce.camera_folder(&camera);
+                let path = folder.join(SIDECAR_FILE);
+                let written = std::fs::create_dir_all(&folder)
+                    .map_err(|err| format!("{}: {err}", folder.display()))
+                    .and_then(|()| write_sidecar(&path, &sidecar).map_err(|err| err.to_string()));
+                let event = match written {
+                    Ok(()) => PipelineEvent::SidecarReady {
+                        ce_id: ce.id.clone(),
+                        camera: camera.clone(),
+                        clip,
+                        sidecar: Arc::new(sidecar),
+                        path,
+                    },
+                    Err(error) => {
+                        tracing::error!("{error}");
+                        failure(error)
+                    }
+                };
+                let ok = matches!(event, PipelineEvent::SidecarReady { .. });
+                let _ = self.events.send(event);
+                ok
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The wiring of the pipeline, read top to bottom like the architecture table:
+//!
+//! ```text
+//! driver ──ProbeRequest──▶ metadata-probe ──AcceleratorJob::Detect──▶ accelerator owner(s)
+//! driver ──AcceleratorJob::Compile───────────────────────────────────▶ accelerator owner(s)
+//! accelerator owner ──WriterMessage──▶ contour/JSON writer ──PipelineEvent──▶ driver
+//! accelerator owner ──EncoderMessage─▶ encoder feeder      ──PipelineEvent──▶ driver
+//! metadata-probe ──PipelineEvent (failures)──▶ driver
+//! ```
+//!
+//! Every forward edge is a bounded channel (the preset's capacities): a full
+//! channel blocks its producer. The event edge back to the driver is the one
+//! unbounded channel: it closes the loop driver → stages → driver, and a
+//! bounded edge in a loop can deadlock; its traffic is a few events per camera.
+//! Several accelerator owners (one per device) share the job channel, so each
+//! job goes to whichever owner is free.
+//!
+//! Shutdown drains: dropping the driver's senders lets each stage finish what
+//! is queued, then close its own outputs, in pipeline order.
+
+use super::messages::{AcceleratorJob, EncoderMessage, PipelineEvent, ProbeRequest, VideoFormat, WriterMessage};
+use super::stage::{spawn_stage, StageThread};
+use super::stages::{AcceleratorOwner, EncoderFeeder, ProbeStage, WriterStage};
+use super::telemetry::{PipelineTelemetry, QueueGauge, StageCounters};
+use crate::accelerator::BackendFactory;
+use crate::config::ChannelCapacities;
+use crate::encode::EncoderFactory;
+use crossbeam_channel::{bounded, unbounded, Receiver, SendError, Sender};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What the pipeline is built from.
+pub struct PipelineParts {
+    /// Channel capacities.
+    pub capacities: ChannelCapacities,
+    /// One backend factory per accelerator owner (per device).
+    pub accelerators: Vec<Box<dyn BackendFactory>>,
+    /// The encoder feeder's encoder.
+    pub encoder: Box<dyn EncoderFactory>,
+    /// `ffmpeg`, for the preview GIF.
+    pub ffmpeg: Option<PathBuf>,
+    /// Summary frame format.
+    pub summary_format: VideoFormat,
+    /// Detection sampling interval.
+    pub frame_interval: u32,
+}
+
+/// A running pipeline.
+pub struct Pipeline {
+    /// Into the metadata-probe stage.
+    probe: Sender<ProbeRequest>,
+    /// Into the accelerator owners (compile jobs).
+    accelerator: Sender<AcceleratorJob>,
+    /// Events back from the stages.
+    events: Receiver<PipelineEvent>,
+    /// Stage threads in pipeline order, joined in that order at shutdown.
+    threads: Vec<StageThread>,
+    /// Counters and gauges.
+    telemetry: PipelineTelemetry,
+    /// Names of the accelerator backends in use.
+    backend_names: Vec<&'static str>,
+}
+
+impl Pipeline {
+    /// Starts every stage thread. Fails if a stage cannot start (for example
+    /// the detector model does not load), after stopping the ones started.
+    pub fn start(parts: PipelineParts) -> Result<Self, String> {
+        let capacities = parts.capacities;
+        let (probe_tx, probe_rx) = bounded::<ProbeRequest>(capacities.probe);
+        let (accel_tx, accel_rx) = bounded::<AcceleratorJob>(capacities.accelerator);
+        let (writer_tx, writer_rx) = bounded::<WriterMessage>(capacities.writer);
+        let (encoder_tx, encoder_rx) = bounded::<EncoderMessage>(capacities.encoder);
+        let (events_tx, events_rx) = unbounded::<PipelineEvent>();
+
+        let mut telemetry = PipelineTelemetry::default();
+        telemetry.queues = vec![
+            Arc::new(QueueGauge::new("probe", capacities.probe, probe_rx.clone())),
+            Arc::new(QueueGauge::new("accelerator", capacities.accelerator, accel_rx.clone())),
+            Arc::new(QueueGauge::new("writer", capacities.writer, writer_rx.clone())),
+            Arc::new(QueueGauge::new("encoder", capacities.encoder, encoder_rx.clone())),
+        ];
+        let mut threads = Vec::new();
+        let mut start = |counters: Arc<StageCounters>, result: Result<StageThread, String>| {
+            telemetry.stages.push(counters);
+            result.map(|thread| threads.push(thread))
+        };
+
+        // Downstream first, so a failing upstream start leaves nothing blocked.
+        let counters = StageCounters::new("writer");
+        let events = events_tx.clone();
+        start(
+            counters.clone(),
+            spawn_stage(counters, writer_rx, move || Ok(WriterStage::new(events))),
+        )?;
+
+        let counters = StageCounters::new("encoder");
+        let (encoder, ffmpeg, events) = (parts.encoder, parts.ffmpeg, events_tx.clone());
+        start(
+            counters.clone(),
+            spawn_stage(counters, encoder_rx, move || {
+                Ok(EncoderFeeder::new(encoder, ffmpeg, events))
+            }),
+        )?;
+
+        let mut backend_names = Vec::new();
+        for factory in parts.accelerators {
+            backend_names.push(factory.name());
+            let counters = StageCounters::new("accelerator");
+            let (writer, encoder) = (writer_tx.clone(), encoder_tx.clone());
+            let (format, interval) = (parts.summary_format, parts.frame_interval);
+            let owner = spawn_stage(counters.clone(), accel_rx.clone(), move || {
+                let backend = factory.create().map_err(|err| err.to_string())?;
+                Ok(AcceleratorOwner::new(backend, writer, encoder, format, interval))
+            });
+            start(counters, owner)?;
+        }
+        drop((writer_tx, encoder_tx));
+
+        let counters = StageCounters::new("probe");
+        let (jobs, events) = (accel_tx.clone(), events_tx);
+        start(
+            counters.clone(),
+            spawn_stage(counters, probe_rx, move || Ok(ProbeStage::new(jobs, events))),
+        )?;
+
+        Ok(Self {
+            probe: probe_tx,
+            accelerator: accel_tx,
+            events: events_rx,
+            threads,
+            telemetry,
+            backend_names,
+        })
+    }
+
+    /// Queues a clip for probing (and then detection); blocks while the probe queue is full.
+    pub fn submit_clip(&self, request: ProbeRequest) -> Result<(), SendError<ProbeRequest>> {
+        self.probe.send(request)
+    }
+
+    /// Queues a compile job; blocks while the accelerator queue is full.
+    pub fn submit_job(&self, job: AcceleratorJob) -> Result<(), SendError<AcceleratorJob>> {
+        self.accelerator.send(job)
+    }
+
+    /// Events from the stages.
+    pub fn events(&self) -> &Receiver<PipelineEvent> {
+        &self.events
+    }
+
+    /// Counters and queue gauges, readable from any thread.
+    pub fn telemetry(&self) -> &PipelineTelemetry {
+        &self.telemetry
+    }
+
+    /// Names of the accelerator backends in use, one per owner.
+    pub fn backend_names(&self) -> &[&'static str] {
+        &self.backend_names
+    }
+
+    /// Stops accepting work, lets every stage drain what is queued, and joins them.
+    pub fn shutdown(self) {
+        let Self {
+            probe,
+            accelerator,
+            threads,
+            ..
+        } = self;
+        drop(probe);
+        drop(accelerator);
+        // Threads were started downstream-first; join upstream-first so each
+        // stage's outputs close before its consumers are waited for.
+        for thread in threads.into_iter().rev() {
+            thread.join();
+        }
+    }
+}
