@@ -117,6 +117,14 @@ impl Config {
             (None, None) => Some(shipped_files::DEFAULT_MODEL_SHA256.to_string()),
             (Some(_), None) => None,
         };
+        if let Some(model) = &user_model {
+            if !model.is_file() {
+                return Err(invalid(
+                    "detection.model",
+                    format!("{}: no such model file", model.display()),
+                ));
+            }
+        }
         let model_path = user_model.unwrap_or_else(|| {
             shipped_files::locate(shipped_files::DEFAULT_MODEL).unwrap_or_else(|| shipped_files::DEFAULT_MODEL.into())
         });
@@ -193,7 +201,7 @@ impl Config {
         }
         let even_size = |key: &str, value: Option<u32>, default: u32| -> Result<u32, ConfigError> {
             let value = value.unwrap_or(default);
-            if value < 16 || value % 2 != 0 {
+            if value < 16 || !value.is_multiple_of(2) {
                 return Err(invalid(
                     key,
                     format!("must be an even number of pixels >= 16, got {value}"),

@@ -82,7 +82,7 @@ pub fn load(explicit: Option<&Path>) -> Result<&'static OnnxRuntime, InferenceEr
                 .to_string()
             })?;
         Ok(OnnxRuntime {
-            version: version_from_build_info(ort::info()).unwrap_or_else(|| "unknown".into()),
+            version: library_version(&path).unwrap_or_else(|| "unknown".into()),
             path: std::fs::canonicalize(&path).unwrap_or(path),
             environment,
         })
@@ -92,24 +92,22 @@ pub fn load(explicit: Option<&Path>) -> Result<&'static OnnxRuntime, InferenceEr
         .map_err(|message| InferenceError::Runtime(message.clone()))
 }
 
-/// Extracts `1.30.0` from ONNX Runtime's build string (`git-branch=rel-1.30.0, ...`).
-fn version_from_build_info(info: &str) -> Option<String> {
-    let start = info.find("rel-")? + 4;
-    let version: String = info[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    (!version.is_empty()).then_some(version)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn version_is_read_from_the_build_string() {
-        let info = "ORT Build Info: git-branch=rel-1.30.0, git-commit-id=abc, build type=Release";
-        assert_eq!(version_from_build_info(info).as_deref(), Some("1.30.0"));
-        assert_eq!(version_from_build_info("no branch"), None);
+/// The version the library reports through `OrtGetApiBase()->GetVersionString()`.
+fn library_version(path: &Path) -> Option<String> {
+    // SAFETY: the library at `path` has just been loaded by ONNX Runtime's
+    // loader, so opening it again only takes another reference to the same
+    // image; `OrtGetApiBase` is its documented C entry point taking no
+    // arguments and returning a pointer to a static table, whose
+    // `GetVersionString` returns a static NUL-terminated string.
+    unsafe {
+        let library = libloading::Library::new(path).ok()?;
+        let get_api_base: libloading::Symbol<unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
+            library.get(b"OrtGetApiBase").ok()?;
+        let base = get_api_base();
+        if base.is_null() {
+            return None;
+        }
+        let version = ((*base).GetVersionString)();
+        (!version.is_null()).then(|| std::ffi::CStr::from_ptr(version).to_string_lossy().into_owned())
     }
 }

@@ -72,13 +72,15 @@ impl Pipeline {
         let (encoder_tx, encoder_rx) = bounded::<EncoderMessage>(capacities.encoder);
         let (events_tx, events_rx) = unbounded::<PipelineEvent>();
 
-        let mut telemetry = PipelineTelemetry::default();
-        telemetry.queues = vec![
-            Arc::new(QueueGauge::new("probe", capacities.probe, probe_rx.clone())),
-            Arc::new(QueueGauge::new("accelerator", capacities.accelerator, accel_rx.clone())),
-            Arc::new(QueueGauge::new("writer", capacities.writer, writer_rx.clone())),
-            Arc::new(QueueGauge::new("encoder", capacities.encoder, encoder_rx.clone())),
-        ];
+        let mut telemetry = PipelineTelemetry {
+            stages: Vec::new(),
+            queues: vec![
+                Arc::new(QueueGauge::new("probe", capacities.probe, probe_rx.clone())),
+                Arc::new(QueueGauge::new("accelerator", capacities.accelerator, accel_rx.clone())),
+                Arc::new(QueueGauge::new("writer", capacities.writer, writer_rx.clone())),
+                Arc::new(QueueGauge::new("encoder", capacities.encoder, encoder_rx.clone())),
+            ],
+        };
         let mut threads = Vec::new();
         let mut start = |counters: Arc<StageCounters>, result: Result<StageThread, String>| {
             telemetry.stages.push(counters);
