@@ -31,6 +31,12 @@ enum LogFormat {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the service: Frigate MQTT in, consolidated events out.
+    Run {
+        /// Configuration file.
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Run the CE pipeline offline on DIR/<camera>/<clip>.mp4: sidecars, summary video, preview GIF.
     Process {
         /// The CE folder.
@@ -107,6 +113,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     init_logging(args.log_format);
     let result = match args.command {
+        Command::Run { config } => cli::run::run(&config),
         Command::Process { dir, config, json } => cli::process::run(&dir, config.as_deref(), json),
         Command::Detect { clip, config } => cli::detect::run(&clip, config.as_deref()),
         Command::Plan {

@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod plan;
 pub mod probe;
 pub mod process;
+pub mod run;
 
 use frigate_buffer::config::{Config, ConfigError};
 use std::path::Path;

@@ -13,7 +13,9 @@ mod runtime;
 
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset};
-pub use runtime::{CeTimings, Config, DetectorConfig, SummaryConfig};
+pub use runtime::{
+    CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls, NotificationSettings, SummaryConfig,
+};
 
 use std::path::Path;
 

@@ -24,6 +24,10 @@ pub struct RawConfig {
     pub detection: RawDetection,
     /// Cameras to follow, with per-camera label filters.
     pub cameras: Vec<RawCamera>,
+    /// Zone filters of events.
+    pub event_filters: RawEventFilters,
+    /// Outgoing notifications.
+    pub notifications: RawNotifications,
 }
 
 /// `network.*`
@@ -36,12 +40,66 @@ pub struct RawNetwork {
     pub mqtt_broker: Option<String>,
     /// MQTT broker port (env `MQTT_PORT`).
     pub mqtt_port: Option<u16>,
+    /// MQTT user name (env `MQTT_USER`).
+    pub mqtt_user: Option<String>,
+    /// MQTT password (env `MQTT_PASSWORD`).
+    pub mqtt_password: Option<String>,
+    /// MQTT client id; stable across restarts so the broker keeps the session.
+    pub mqtt_client_id: Option<String>,
+    /// Topic prefix of Frigate's messages.
+    pub mqtt_topic_prefix: Option<String>,
+    /// TLS to the broker.
+    pub mqtt_tls: Option<RawTls>,
     /// Frigate base URL (env `FRIGATE_URL`).
     pub frigate_url: Option<String>,
     /// Address the HTTP API binds to.
     pub api_host: Option<String>,
     /// Port of the HTTP API.
     pub api_port: Option<u16>,
+    /// Base URL under which this service's files are reachable, for notification links.
+    pub public_url: Option<String>,
+}
+
+/// `network.mqtt_tls`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawTls {
+    /// CA certificate file (PEM) to trust.
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate (PEM), for brokers that require one.
+    pub cert_file: Option<PathBuf>,
+    /// Client key (PEM).
+    pub key_file: Option<PathBuf>,
+    /// Skip server certificate verification (testing only).
+    pub insecure: Option<bool>,
+}
+
+/// `event_filters.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawEventFilters {
+    /// Zones an event must be in to start a consolidated event.
+    pub tracked_zones: Vec<String>,
+    /// Labels or sub-labels that qualify without a zone.
+    pub exceptions: Vec<String>,
+}
+
+/// `notifications.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawNotifications {
+    /// Home Assistant notifications over MQTT.
+    pub home_assistant: RawHomeAssistant,
+}
+
+/// `notifications.home_assistant.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawHomeAssistant {
+    /// Publish notifications.
+    pub enabled: Option<bool>,
+    /// Topic to publish to.
+    pub topic: Option<String>,
 }
 
 /// `settings.*`
@@ -50,6 +108,12 @@ pub struct RawNetwork {
 pub struct RawSettings {
     /// Seconds of quiet after which a consolidated event closes.
     pub event_gap_seconds: Option<f64>,
+    /// Events shorter than this are discarded.
+    pub minimum_event_seconds: Option<f64>,
+    /// Events this long or longer cancel their consolidated event.
+    pub max_event_length_seconds: Option<f64>,
+    /// Days before a consolidated event's folder is deleted.
+    pub retention_days: Option<f64>,
     /// Seconds of clip kept before the first event of a consolidated event.
     pub export_buffer_before: Option<f64>,
     /// Seconds of clip kept after the last event of a consolidated event.

@@ -48,10 +48,80 @@ pub struct SummaryConfig {
 pub struct CeTimings {
     /// Seconds of quiet that close a consolidated event.
     pub event_gap_seconds: f64,
+    /// Events shorter than this are discarded.
+    pub minimum_event_seconds: f64,
+    /// Events this long or longer cancel their consolidated event.
+    pub max_event_length_seconds: f64,
     /// Seconds of clip before the first event.
     pub export_buffer_before: f64,
     /// Seconds of clip after the last event.
     pub export_buffer_after: f64,
+}
+
+/// TLS settings of the MQTT connection.
+#[derive(Debug, Clone)]
+pub struct MqttTls {
+    /// CA certificate file to trust (system store when `None`).
+    pub ca_file: Option<PathBuf>,
+    /// Client certificate.
+    pub cert_file: Option<PathBuf>,
+    /// Client key.
+    pub key_file: Option<PathBuf>,
+    /// Skip server certificate verification.
+    pub insecure: bool,
+}
+
+/// The MQTT connection.
+#[derive(Clone)]
+pub struct MqttSettings {
+    /// Broker host.
+    pub host: String,
+    /// Broker port.
+    pub port: u16,
+    /// User name.
+    pub username: Option<String>,
+    /// Password (never logged).
+    pub password: Option<String>,
+    /// Stable client id, so the broker keeps the persistent session.
+    pub client_id: String,
+    /// Frigate's topic prefix.
+    pub topic_prefix: String,
+    /// TLS, when configured.
+    pub tls: Option<MqttTls>,
+}
+
+impl std::fmt::Debug for MqttSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MqttSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("client_id", &self.client_id)
+            .field("topic_prefix", &self.topic_prefix)
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
+/// A camera to follow.
+#[derive(Debug, Clone)]
+pub struct CameraSettings {
+    /// Frigate camera name.
+    pub name: String,
+    /// Labels that start a consolidated event (empty: any).
+    pub labels: Vec<String>,
+}
+
+/// Home Assistant notifications.
+#[derive(Debug, Clone)]
+pub struct NotificationSettings {
+    /// Publish notifications.
+    pub enabled: bool,
+    /// Topic to publish to.
+    pub topic: String,
+    /// Base URL for links in notifications (empty: relative paths).
+    pub public_url: String,
 }
 
 /// The validated configuration.
@@ -71,6 +141,20 @@ pub struct Config {
     pub plan: PlanParams,
     /// Consolidated-event windowing.
     pub ce: CeTimings,
+    /// Cameras to follow (empty: every camera).
+    pub cameras: Vec<CameraSettings>,
+    /// Zones an event must be in (empty: no zone filter).
+    pub tracked_zones: Vec<String>,
+    /// Labels or sub-labels that qualify without a zone.
+    pub zone_exceptions: Vec<String>,
+    /// The MQTT connection.
+    pub mqtt: MqttSettings,
+    /// Frigate's base URL.
+    pub frigate_url: String,
+    /// Home Assistant notifications.
+    pub notifications: NotificationSettings,
+    /// Days before a CE folder is deleted.
+    pub retention_days: f64,
 }
 
 /// Reads an environment override, treating an empty value as unset.
@@ -103,14 +187,23 @@ impl Config {
         };
         let invalid = |key: &str, message: String| ConfigError::invalid(source, key, message);
 
-        let pipeline = PipelinePreset::resolve(raw.pipeline.as_deref().unwrap_or("auto"), source)?;
+        let RawConfig {
+            pipeline,
+            mut network,
+            settings,
+            multi_cam,
+            detection,
+            cameras,
+            event_filters,
+            notifications,
+        } = raw;
+        let pipeline = PipelinePreset::resolve(pipeline.as_deref().unwrap_or("auto"), source)?;
 
         let storage_path = env_override("STORAGE_PATH")
             .map(PathBuf::from)
-            .or(raw.network.storage_path.map(relative_to_file))
+            .or(network.storage_path.take().map(relative_to_file))
             .unwrap_or_else(|| PathBuf::from("storage"));
 
-        let detection = raw.detection;
         let user_model = detection.model.map(relative_to_file);
         let model_sha256 = match (&user_model, detection.model_sha256) {
             (_, Some(sha)) => Some(sha.to_ascii_lowercase()),
@@ -150,7 +243,6 @@ impl Config {
             return Err(invalid("detection.labels", "must name at least one label".into()));
         }
 
-        let multi_cam = raw.multi_cam;
         let frame_interval = multi_cam.detection_frame_interval.unwrap_or(5);
         if frame_interval == 0 {
             return Err(invalid(
@@ -214,7 +306,6 @@ impl Config {
         plan.output_size = (width, height);
         plan.validate().map_err(|err| invalid("multi_cam", err.to_string()))?;
 
-        let settings = raw.settings;
         let non_negative = |key: &str, value: Option<f64>, default: f64| -> Result<f64, ConfigError> {
             let value = value.unwrap_or(default);
             if !(value >= 0.0 && value.is_finite()) {
@@ -227,8 +318,75 @@ impl Config {
         };
         let ce = CeTimings {
             event_gap_seconds: non_negative("settings.event_gap_seconds", settings.event_gap_seconds, 120.0)?,
+            minimum_event_seconds: non_negative("settings.minimum_event_seconds", settings.minimum_event_seconds, 5.0)?,
+            max_event_length_seconds: non_negative(
+                "settings.max_event_length_seconds",
+                settings.max_event_length_seconds,
+                120.0,
+            )?,
             export_buffer_before: non_negative("settings.export_buffer_before", settings.export_buffer_before, 5.0)?,
             export_buffer_after: non_negative("settings.export_buffer_after", settings.export_buffer_after, 30.0)?,
+        };
+
+        let retention_days = non_negative("settings.retention_days", settings.retention_days, 3.0)?;
+
+        let mqtt_port = match env_override("MQTT_PORT") {
+            Some(port) => port.parse::<u16>().map_err(|_| {
+                ConfigError::invalid("MQTT_PORT", "network.mqtt_port", format!("not a port number: '{port}'"))
+            })?,
+            None => network.mqtt_port.unwrap_or(1883),
+        };
+        let mqtt = MqttSettings {
+            host: env_override("MQTT_BROKER")
+                .or(network.mqtt_broker)
+                .unwrap_or_else(|| "localhost".into()),
+            port: mqtt_port,
+            username: env_override("MQTT_USER").or(network.mqtt_user),
+            password: env_override("MQTT_PASSWORD").or(network.mqtt_password),
+            client_id: network.mqtt_client_id.unwrap_or_else(|| "frigate-buffer".into()),
+            topic_prefix: network.mqtt_topic_prefix.unwrap_or_else(|| "frigate".into()),
+            tls: network.mqtt_tls.map(|tls| MqttTls {
+                ca_file: tls.ca_file.map(relative_to_file),
+                cert_file: tls.cert_file.map(relative_to_file),
+                key_file: tls.key_file.map(relative_to_file),
+                insecure: tls.insecure.unwrap_or(false),
+            }),
+        };
+        if mqtt.topic_prefix.is_empty() || mqtt.topic_prefix.contains(['+', '#']) {
+            return Err(invalid(
+                "network.mqtt_topic_prefix",
+                format!("'{}' is not a topic prefix", mqtt.topic_prefix),
+            ));
+        }
+        let frigate_url = env_override("FRIGATE_URL")
+            .or(network.frigate_url)
+            .unwrap_or_else(|| "http://localhost:5000".into());
+        if !(frigate_url.starts_with("http://") || frigate_url.starts_with("https://")) {
+            return Err(invalid(
+                "network.frigate_url",
+                format!("'{frigate_url}' is not an http(s) URL"),
+            ));
+        }
+        let cameras = cameras
+            .into_iter()
+            .enumerate()
+            .map(|(index, camera)| {
+                if camera.name.is_empty() {
+                    return Err(invalid(&format!("cameras[{index}].name"), "must not be empty".into()));
+                }
+                Ok(CameraSettings {
+                    name: camera.name,
+                    labels: camera.labels,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let home_assistant = notifications.home_assistant;
+        let notifications = NotificationSettings {
+            enabled: home_assistant.enabled.unwrap_or(true),
+            topic: home_assistant
+                .topic
+                .unwrap_or_else(|| "frigate/custom/notifications".into()),
+            public_url: network.public_url.unwrap_or_default(),
         };
 
         Ok(Self {
@@ -255,6 +413,13 @@ impl Config {
             },
             plan,
             ce,
+            cameras,
+            tracked_zones: event_filters.tracked_zones,
+            zone_exceptions: event_filters.exceptions,
+            mqtt,
+            frigate_url: frigate_url.trim_end_matches('/').to_string(),
+            notifications,
+            retention_days,
         })
     }
 }

@@ -173,7 +173,18 @@ impl<'p> CeDriver<'p> {
         self.finished
     }
 
-    fn handle(&mut self, event: PipelineEvent) {
+    /// CEs still in flight.
+    pub fn in_flight(&self) -> usize {
+        self.active.len()
+    }
+
+    /// Outcomes of the CEs finished since the last call.
+    pub fn take_finished(&mut self) -> Vec<CeOutcome> {
+        std::mem::take(&mut self.finished)
+    }
+
+    /// Applies one pipeline event (for drivers that select over several channels).
+    pub fn handle(&mut self, event: PipelineEvent) {
         match event {
             PipelineEvent::SidecarReady {
                 ce_id,

@@ -1,0 +1,60 @@
+//! The durable CE journal (SPEC §4, last bullet; §9 `journal.jsonl`).
+//!
+//! Each CE folder `<storage>/events/<folder>/` holds `journal.jsonl`: one JSON
+//! object per line, `{"ts": <epoch seconds>, "step": "<name>", ...fields}`,
+//! one line per completed state transition. A line is on disk (fsynced) before
+//! [`append`] returns, so a caller acts on a step only once it is durable.
+//! After a crash or restart, [`replay()`] folds every unfinished CE's journal
+//! into a [`CeRecord`] whose [`CeRecord::next_step`] says where to resume.
+//!
+//! This module owns the journal file only: it never creates or removes CE
+//! folders, clips or outputs, and it decides no policy beyond "what is done".
+//!
+//! - [`entry`]: the line format, [`JournalStep`].
+//! - [`writer`]: durable appends.
+//! - [`ce_record`]: the pure fold of a CE's lines into its state and next step.
+//! - [`mod@replay`]: scanning `events/*/journal.jsonl` at start-up.
+
+pub mod ce_record;
+pub mod entry;
+pub mod replay;
+pub mod writer;
+
+pub use ce_record::{CeRecord, CloseWindow, JournalEvent, NextStep, SummaryOutcome};
+pub use entry::JournalStep;
+pub use replay::replay;
+pub use writer::append;
+
+use std::path::PathBuf;
+
+/// Name of the journal file inside a CE folder.
+pub const JOURNAL_FILE_NAME: &str = "journal.jsonl";
+
+/// Why the journal could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// Appending a line (open, write, fsync) failed.
+    #[error("{}: cannot append to the CE journal: {source}", path.display())]
+    Append {
+        /// The journal file (or, for the directory fsync, its folder).
+        path: PathBuf,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
+    /// The step could not be encoded as JSON (a path that is not UTF-8).
+    #[error("{}: cannot encode the journal line: {source}", path.display())]
+    Encode {
+        /// The journal file the line was meant for.
+        path: PathBuf,
+        /// The encoding failure.
+        source: serde_json::Error,
+    },
+    /// Listing the events folder or reading a journal failed.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The folder or journal file.
+        path: PathBuf,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,244 @@
+//! Start-up replay of every unfinished CE journal under the storage path.
+//!
+//! Owns reading `events/*/journal.jsonl`: which folders count, tolerating torn
+//! or corrupt lines, and checking that clips recorded as fetched are still on
+//! disk. It changes nothing on disk and resumes nothing itself.
+
+use super::ce_record::CeRecord;
+use super::entry::JournalEntry;
+use super::{JournalError, JOURNAL_FILE_NAME};
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+/// The folder under the storage path that holds one folder per CE.
+pub const EVENTS_DIR: &str = "events";
+
+/// Suffix of a canceled CE's folder; such a CE is never resumed.
+pub const CANCELED_SUFFIX: &str = "-canceled";
+
+/// Replays the journal of every CE folder under `<storage>/events/`, sorted
+/// by folder name (start time first). Skipped: `-canceled` folders, folders
+/// without a journal or without an `opened` line, and journals whose last
+/// line is terminal (`finished`, `discarded`, `canceled`). Unusable lines
+/// are counted in [`CeRecord::skipped_lines`], never fatal. Clips recorded as
+/// fetched whose file is missing or empty are left out of
+/// [`CeRecord::clips`], so they are fetched again.
+pub fn replay(storage: &Path) -> Result<Vec<CeRecord>, JournalError> {
+    let events_dir = storage.join(EVENTS_DIR);
+    let read_error = |source| JournalError::Read {
+        path: events_dir.clone(),
+        source,
+    };
+    let listing = match fs::read_dir(&events_dir) {
+        Ok(listing) => listing,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(read_error(error)),
+    };
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for dir_entry in listing {
+        let path = dir_entry.map_err(read_error)?.path();
+        let canceled = path
+            .file_name()
+            .is_some_and(|name| name.to_string_lossy().ends_with(CANCELED_SUFFIX));
+        if path.is_dir() && !canceled {
+            folders.push(path);
+        }
+    }
+    folders.sort();
+    let mut records = Vec::new();
+    for folder in folders {
+        records.extend(replay_folder(&folder)?);
+    }
+    Ok(records)
+}
+
+/// The record of one CE folder, or `None` when there is nothing to resume.
+fn replay_folder(folder: &Path) -> Result<Option<CeRecord>, JournalError> {
+    let path = folder.join(JOURNAL_FILE_NAME);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(JournalError::Read { path, source }),
+    };
+    let (entries, unreadable_lines) = parse_lines(&bytes);
+    if entries.last().is_some_and(|entry| entry.step.is_terminal()) {
+        return Ok(None);
+    }
+    let Some(mut record) = CeRecord::fold(folder, entries, unreadable_lines) else {
+        return Ok(None);
+    };
+    record.clips.retain(|_, clip| is_non_empty_file(clip));
+    Ok(Some(record))
+}
+
+/// The parseable lines of a journal and how many non-blank lines were not
+/// (a line torn by a crash, or corrupt).
+fn parse_lines(bytes: &[u8]) -> (Vec<JournalEntry>, usize) {
+    let mut entries = Vec::new();
+    let mut unreadable = 0;
+    for line in bytes.split(|&byte| byte == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<JournalEntry>(line) {
+            Ok(entry) => entries.push(entry),
+            Err(_) => unreadable += 1,
+        }
+    }
+    (entries, unreadable)
+}
+
+/// Whether `path` is a regular file with at least one byte: a usable clip.
+fn is_non_empty_file(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.len() > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ce::journal::{append, JournalStep, NextStep};
+    use crate::notify::Status;
+
+    /// Creates `events/<name>/` under `storage` with an opened, closed CE over
+    /// `porch` and `drive`.
+    fn closed_ce(storage: &Path, name: &str) -> PathBuf {
+        let folder = storage.join(EVENTS_DIR).join(name);
+        fs::create_dir_all(&folder).unwrap();
+        let steps = [
+            JournalStep::Opened {
+                ce_id: format!("ce_{name}"),
+                folder: name.to_string(),
+                camera: "porch".to_string(),
+                label: "person".to_string(),
+                start_time: 100.0,
+            },
+            JournalStep::EventJoined {
+                event_id: "100.0-abc123".to_string(),
+                camera: "porch".to_string(),
+                label: "person".to_string(),
+                start_time: 100.0,
+            },
+            JournalStep::EventEnded {
+                event_id: "100.0-abc123".to_string(),
+                end_time: 110.0,
+            },
+            JournalStep::Closed {
+                window_start: 95.0,
+                window_end: 140.0,
+                cameras: vec!["drive".to_string(), "porch".to_string()],
+                primary: "porch".to_string(),
+            },
+        ];
+        for (i, step) in steps.iter().enumerate() {
+            append(&folder, 100.0 + i as f64, step).unwrap();
+        }
+        folder
+    }
+
+    /// Writes a clip of `bytes` bytes and records it as fetched.
+    fn fetch(folder: &Path, camera: &str, bytes: usize) {
+        let relative = PathBuf::from(camera).join(format!("{camera}-1.mp4"));
+        fs::create_dir_all(folder.join(camera)).unwrap();
+        fs::write(folder.join(&relative), vec![0u8; bytes]).unwrap();
+        let step = JournalStep::ClipFetched {
+            camera: camera.to_string(),
+            path: relative,
+            bytes: bytes as u64,
+        };
+        append(folder, 200.0, &step).unwrap();
+    }
+
+    #[test]
+    fn round_trip_through_the_disk() {
+        let storage = tempfile::tempdir().unwrap();
+        let folder = closed_ce(storage.path(), "100_0badf00d");
+        fetch(&folder, "porch", 4);
+        let records = replay(storage.path()).unwrap();
+        assert_eq!(records.len(), 1);
+        let record = &records[0];
+        assert_eq!(record.folder, folder);
+        assert_eq!(record.ce_id, "ce_100_0badf00d");
+        assert_eq!(record.events[0].end_time, Some(110.0));
+        assert_eq!(record.last_activity, 102.0);
+        assert_eq!(record.clips["porch"], folder.join("porch/porch-1.mp4"));
+        assert_eq!(record.skipped_lines, 0);
+        assert_eq!(
+            record.next_step(),
+            NextStep::Fetch {
+                cameras: vec!["drive".to_string()]
+            }
+        );
+    }
+
+    #[test]
+    fn torn_final_line_is_counted_not_fatal() {
+        let storage = tempfile::tempdir().unwrap();
+        let folder = closed_ce(storage.path(), "100_0badf00d");
+        let mut journal = fs::OpenOptions::new()
+            .append(true)
+            .open(folder.join(JOURNAL_FILE_NAME))
+            .unwrap();
+        std::io::Write::write_all(&mut journal, b"{\"ts\":300.0,\"step\":\"sidecars_d\xe2").unwrap();
+        let records = replay(storage.path()).unwrap();
+        assert_eq!(records[0].skipped_lines, 1);
+        assert_eq!(
+            records[0].next_step(),
+            NextStep::Fetch {
+                cameras: vec!["drive".to_string(), "porch".to_string()]
+            }
+        );
+    }
+
+    #[test]
+    fn deleted_or_empty_clip_is_fetched_again() {
+        let storage = tempfile::tempdir().unwrap();
+        let folder = closed_ce(storage.path(), "100_0badf00d");
+        fetch(&folder, "porch", 4);
+        fetch(&folder, "drive", 0);
+        append(&folder, 300.0, &JournalStep::SidecarsDone).unwrap();
+        fs::remove_file(folder.join("porch/porch-1.mp4")).unwrap();
+        let records = replay(storage.path()).unwrap();
+        assert!(records[0].clips.is_empty());
+        assert_eq!(
+            records[0].next_step(),
+            NextStep::Fetch {
+                cameras: vec!["drive".to_string(), "porch".to_string()]
+            }
+        );
+    }
+
+    #[test]
+    fn finished_discarded_and_canceled_ces_are_skipped() {
+        let storage = tempfile::tempdir().unwrap();
+        let finished = closed_ce(storage.path(), "100_00000001");
+        append(&finished, 400.0, &JournalStep::Finished).unwrap();
+        let discarded = closed_ce(storage.path(), "100_00000002");
+        append(&discarded, 400.0, &JournalStep::Discarded).unwrap();
+        let canceled_in_journal = closed_ce(storage.path(), "100_00000003");
+        append(&canceled_in_journal, 400.0, &JournalStep::Canceled).unwrap();
+        closed_ce(storage.path(), "100_00000004-canceled");
+        let resumable = closed_ce(storage.path(), "100_00000005");
+        append(&resumable, 400.0, &JournalStep::Notified { status: Status::New }).unwrap();
+        fs::create_dir_all(storage.path().join(EVENTS_DIR).join("100_00000006")).unwrap();
+        let folders: Vec<PathBuf> = replay(storage.path())
+            .unwrap()
+            .into_iter()
+            .map(|record| record.folder)
+            .collect();
+        assert_eq!(folders, [resumable]);
+    }
+
+    #[test]
+    fn missing_events_folder_means_nothing_to_resume() {
+        let storage = tempfile::tempdir().unwrap();
+        assert_eq!(replay(storage.path()).unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn blank_lines_are_ignored_and_corrupt_ones_counted() {
+        let (entries, unreadable) = parse_lines(b"{\"ts\":1.0,\"step\":\"finished\"}\n\n  \nnot json\n{\"ts\":2.0}\n");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(unreadable, 2);
+    }
+}

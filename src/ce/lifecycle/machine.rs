@@ -1,0 +1,660 @@
+//! The CE lifecycle state machine: Frigate event messages and clock ticks in,
+//! lifecycle actions out.
+//!
+//! Owns which CE each event belongs to and every transition (open, join,
+//! end, discard, cancel, close). Pure: no I/O, no threads, no clock reads;
+//! the caller passes `now` (epoch seconds) and carries out the actions.
+
+use std::collections::HashSet;
+
+use super::actions::LifecycleAction;
+use super::ce_id::CeIdentity;
+use super::config::LifecycleConfig;
+use super::filters::qualifies;
+use super::input::{EventKind, EventUpdate};
+use super::restore::{RestoreError, RestoredCe};
+use super::retired::RetiredIds;
+use super::state::{ConsolidatedEvent, OpenCe, TrackedEvent};
+
+/// The open CEs and the events seen so far.
+#[derive(Debug)]
+pub struct Lifecycle {
+    /// Timings and filters.
+    config: LifecycleConfig,
+    /// Open CEs in the order they were opened (or restored); the last one is
+    /// the current CE, the only one new events may join.
+    ces: Vec<ConsolidatedEvent>,
+    /// Events seen that have not qualified yet; a later update may qualify them.
+    unqualified: HashSet<String>,
+    /// Events already finished with, so redelivered messages start nothing.
+    retired: RetiredIds,
+}
+
+impl Lifecycle {
+    /// A lifecycle with no open CE.
+    pub fn new(config: LifecycleConfig) -> Lifecycle {
+        Lifecycle {
+            config,
+            ces: Vec::new(),
+            unqualified: HashSet::new(),
+            retired: RetiredIds::default(),
+        }
+    }
+
+    /// Applies one Frigate event message received at `now`.
+    pub fn on_event(&mut self, update: &EventUpdate, now: f64) -> Vec<LifecycleAction> {
+        match update.kind {
+            EventKind::New | EventKind::Update => self.on_progress(update, now),
+            EventKind::End => self.on_end(update, now),
+        }
+    }
+
+    /// Closes every CE whose close timer is due at `now` with no event open.
+    pub fn on_tick(&mut self, now: f64) -> Vec<LifecycleAction> {
+        let mut actions = Vec::new();
+        let config = &self.config;
+        let retired = &mut self.retired;
+        self.ces.retain(|ce| match ce.close(now, config) {
+            Some(closed) => {
+                ce.events().iter().for_each(|event| retired.retire(&event.event_id));
+                actions.push(closed);
+                false
+            }
+            None => true,
+        });
+        actions
+    }
+
+    /// The earliest close timer of a CE that can close (no event open), so
+    /// the caller knows when to call [`Lifecycle::on_tick`] next.
+    pub fn next_deadline(&self) -> Option<f64> {
+        self.ces
+            .iter()
+            .filter_map(ConsolidatedEvent::close_deadline)
+            .min_by(f64::total_cmp)
+    }
+
+    /// Status of the open CEs, oldest first.
+    pub fn open_ces(&self) -> Vec<OpenCe> {
+        self.ces.iter().map(ConsolidatedEvent::status).collect()
+    }
+
+    /// Takes back a CE that was open before a restart, so its events' later
+    /// messages continue it. Restore in journal order, before the first
+    /// message: the last CE restored becomes the current one. A CE left with
+    /// no event (interrupted discard) is discarded now.
+    ///
+    /// # Errors
+    /// [`RestoreError::AlreadyOpen`] when the CE is already open,
+    /// [`RestoreError::EventInAnotherCe`] when one of its events belongs to another open CE.
+    pub fn restore_open_ce(&mut self, restored: RestoredCe) -> Result<Vec<LifecycleAction>, RestoreError> {
+        if self.ces.iter().any(|ce| ce.identity().ce_id == restored.ce_id) {
+            return Err(RestoreError::AlreadyOpen { ce_id: restored.ce_id });
+        }
+        for event in &restored.events {
+            if let Some(other) = self.ce_of(&event.event_id) {
+                return Err(RestoreError::EventInAnotherCe {
+                    ce_id: restored.ce_id.clone(),
+                    event_id: event.event_id.clone(),
+                    other_ce_id: self.ces[other].identity().ce_id.clone(),
+                });
+            }
+        }
+        if restored.events.is_empty() {
+            return Ok(vec![LifecycleAction::CeDiscarded {
+                ce_id: restored.ce_id,
+                folder: restored.folder,
+            }]);
+        }
+        let events = restored
+            .events
+            .into_iter()
+            .map(|event| TrackedEvent {
+                event_id: event.event_id,
+                camera: event.camera,
+                label: event.label,
+                start_time: event.start_time,
+                end_time: event.end_time,
+            })
+            .collect();
+        let identity = CeIdentity {
+            ce_id: restored.ce_id,
+            folder: restored.folder,
+        };
+        self.ces.push(ConsolidatedEvent::restored(
+            identity,
+            events,
+            restored.last_activity,
+            self.config.event_gap_seconds,
+        ));
+        Ok(Vec::new())
+    }
+
+    /// A `new` or `update`: the first qualifying one joins the current CE or
+    /// opens a new one; later ones for a member or a finished event change nothing.
+    fn on_progress(&mut self, update: &EventUpdate, now: f64) -> Vec<LifecycleAction> {
+        if self.retired.contains(&update.id) || self.ce_of(&update.id).is_some() {
+            return Vec::new();
+        }
+        if !qualifies(&self.config, update) {
+            self.unqualified.insert(update.id.clone());
+            return Vec::new();
+        }
+        self.unqualified.remove(&update.id);
+        let event = TrackedEvent {
+            event_id: update.id.clone(),
+            camera: update.camera.clone(),
+            label: update.label.clone(),
+            start_time: update.start_time,
+            end_time: None,
+        };
+        let mut actions = Vec::new();
+        let gap = self.config.event_gap_seconds;
+        let ce_id = match self.ces.last_mut().filter(|ce| ce.accepts_joins(now, gap)) {
+            Some(current) => {
+                current.join(event, now);
+                current.identity().ce_id.clone()
+            }
+            None => {
+                let identity = CeIdentity::for_first_event(update.start_time, &update.id);
+                actions.push(LifecycleAction::CeOpened {
+                    ce_id: identity.ce_id.clone(),
+                    folder: identity.folder.clone(),
+                    camera: update.camera.clone(),
+                    label: update.label.clone(),
+                    start_time: update.start_time,
+                });
+                let ce_id = identity.ce_id.clone();
+                self.ces.push(ConsolidatedEvent::open(identity, event, now));
+                ce_id
+            }
+        };
+        actions.push(LifecycleAction::EventJoined {
+            ce_id,
+            event_id: update.id.clone(),
+            camera: update.camera.clone(),
+            label: update.label.clone(),
+            start_time: update.start_time,
+        });
+        actions
+    }
+
+    /// An `end`: too short → the event leaves its CE (the CE too when it was
+    /// the last member); too long → the CE is canceled; otherwise the CE's
+    /// close timer restarts. Ends of unknown or finished events change nothing.
+    fn on_end(&mut self, update: &EventUpdate, now: f64) -> Vec<LifecycleAction> {
+        if self.unqualified.remove(&update.id) {
+            self.retired.retire(&update.id);
+            return Vec::new();
+        }
+        let Some(index) = self.ce_of(&update.id) else {
+            return Vec::new();
+        };
+        let ce = &mut self.ces[index];
+        let Some(start_time) = ce
+            .event(&update.id)
+            .filter(|event| event.end_time.is_none())
+            .map(|event| event.start_time)
+        else {
+            return Vec::new();
+        };
+        let ce_id = ce.identity().ce_id.clone();
+        let end_time = update.end_time.unwrap_or(now);
+        let duration = end_time - start_time;
+        if duration < self.config.minimum_event_seconds {
+            ce.remove_event(&update.id);
+            self.retired.retire(&update.id);
+            let mut actions = vec![LifecycleAction::EventDiscarded {
+                ce_id: ce_id.clone(),
+                event_id: update.id.clone(),
+            }];
+            if ce.is_empty() {
+                let discarded = self.ces.remove(index);
+                actions.push(LifecycleAction::CeDiscarded {
+                    ce_id,
+                    folder: discarded.identity().folder.clone(),
+                });
+            }
+            actions
+        } else if duration >= self.config.max_event_length_seconds {
+            let canceled = self.ces.remove(index);
+            canceled
+                .events()
+                .iter()
+                .for_each(|event| self.retired.retire(&event.event_id));
+            vec![LifecycleAction::CeCanceled {
+                ce_id,
+                folder: canceled.identity().folder.clone(),
+            }]
+        } else {
+            ce.end_event(&update.id, end_time, now, self.config.event_gap_seconds);
+            vec![LifecycleAction::EventEnded {
+                ce_id,
+                event_id: update.id.clone(),
+                end_time,
+            }]
+        }
+    }
+
+    /// Index of the open CE that has `event_id` as a member.
+    fn ce_of(&self, event_id: &str) -> Option<usize> {
+        self.ces.iter().position(|ce| ce.event(event_id).is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ce::lifecycle::actions::CeMember;
+    use crate::ce::lifecycle::config::CameraFilter;
+    use crate::ce::lifecycle::input::fixtures::{end, message};
+    use crate::ce::lifecycle::restore::RestoredEvent;
+
+    /// FNV-1a of "100.0-aaaaaa", computed independently.
+    const FIRST_CE: &str = "ce_100_1420b893";
+
+    fn person(kind: EventKind, id: &str, camera: &str, start_time: f64) -> EventUpdate {
+        message(kind, id, camera, "person", start_time)
+    }
+
+    fn appear(lifecycle: &mut Lifecycle, id: &str, camera: &str, start_time: f64) -> Vec<LifecycleAction> {
+        lifecycle.on_event(&person(EventKind::New, id, camera, start_time), start_time)
+    }
+
+    fn finish(
+        lifecycle: &mut Lifecycle,
+        id: &str,
+        camera: &str,
+        start_time: f64,
+        end_time: f64,
+    ) -> Vec<LifecycleAction> {
+        lifecycle.on_event(&end(id, camera, "person", start_time, end_time), end_time)
+    }
+
+    fn closed_window(action: &LifecycleAction) -> (f64, f64, Vec<String>, Vec<String>) {
+        let LifecycleAction::CeClosed {
+            window_start,
+            window_end,
+            cameras,
+            events,
+            ..
+        } = action
+        else {
+            panic!("expected ce_closed, got {action:?}");
+        };
+        let ids = events.iter().map(|member| member.event_id.clone()).collect();
+        (*window_start, *window_end, cameras.clone(), ids)
+    }
+
+    fn strings(values: &[&str]) -> Vec<String> {
+        values.iter().map(|value| value.to_string()).collect()
+    }
+
+    #[test]
+    fn events_within_the_gap_group_across_cameras_and_close_one_gap_after_the_last_end() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        let opened = appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        assert_eq!(
+            opened,
+            vec![
+                LifecycleAction::CeOpened {
+                    ce_id: FIRST_CE.into(),
+                    folder: "100_1420b893".into(),
+                    camera: "front".into(),
+                    label: "person".into(),
+                    start_time: 100.0,
+                },
+                LifecycleAction::EventJoined {
+                    ce_id: FIRST_CE.into(),
+                    event_id: "100.0-aaaaaa".into(),
+                    camera: "front".into(),
+                    label: "person".into(),
+                    start_time: 100.0,
+                },
+            ]
+        );
+        let joined = appear(&mut lifecycle, "150.0-bbbbbb", "yard", 150.0);
+        assert!(matches!(&joined[..], [LifecycleAction::EventJoined { ce_id, .. }] if ce_id == FIRST_CE));
+        assert_eq!(finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 130.0).len(), 1);
+        assert_eq!(finish(&mut lifecycle, "150.0-bbbbbb", "yard", 150.0, 170.0).len(), 1);
+        assert_eq!(lifecycle.next_deadline(), Some(290.0)); // 170 + 120
+        assert!(lifecycle.on_tick(289.0).is_empty());
+        let closed = lifecycle.on_tick(290.0);
+        assert_eq!(closed.len(), 1);
+        let (start, end, cameras, ids) = closed_window(&closed[0]);
+        assert_eq!((start, end), (95.0, 200.0)); // 100 - 5, 170 + 30
+        assert_eq!(cameras, strings(&["front", "yard"]));
+        assert_eq!(ids, strings(&["100.0-aaaaaa", "150.0-bbbbbb"]));
+        assert!(lifecycle.open_ces().is_empty());
+        assert_eq!(lifecycle.next_deadline(), None);
+    }
+
+    #[test]
+    fn closed_ce_reports_every_member_with_its_times() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 130.0);
+        let closed = lifecycle.on_tick(250.0);
+        let [LifecycleAction::CeClosed { events, .. }] = &closed[..] else {
+            panic!("expected one close: {closed:?}")
+        };
+        let expected = CeMember {
+            event_id: "100.0-aaaaaa".into(),
+            camera: "front".into(),
+            label: "person".into(),
+            start_time: 100.0,
+            end_time: 130.0,
+        };
+        assert_eq!(events, &vec![expected]);
+    }
+
+    #[test]
+    fn an_event_a_full_gap_after_the_last_activity_opens_a_new_ce() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        // 219.9 - 100 < 120: joins; 340 - 219.9 >= 120 with both still open: a second CE.
+        let joined = appear(&mut lifecycle, "219.9-bbbbbb", "yard", 219.9);
+        assert!(matches!(&joined[..], [LifecycleAction::EventJoined { ce_id, .. }] if ce_id == FIRST_CE));
+        let opened = appear(&mut lifecycle, "340.0-cccccc", "yard", 340.0);
+        assert!(matches!(&opened[0], LifecycleAction::CeOpened { ce_id, .. } if ce_id.starts_with("ce_340_")));
+        let open: Vec<String> = lifecycle.open_ces().into_iter().map(|ce| ce.ce_id).collect();
+        assert_eq!(open.len(), 2);
+        assert_eq!(open[0], FIRST_CE);
+    }
+
+    #[test]
+    fn a_ce_due_to_close_takes_no_new_event_even_before_the_tick() {
+        let config = LifecycleConfig {
+            event_gap_seconds: 10.0,
+            ..LifecycleConfig::default()
+        };
+        let mut lifecycle = Lifecycle::new(config);
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 110.0); // closes at 120
+        let opened = appear(&mut lifecycle, "120.0-bbbbbb", "front", 120.0);
+        assert!(matches!(&opened[0], LifecycleAction::CeOpened { .. }));
+        let closed = lifecycle.on_tick(120.0);
+        let (_, _, _, ids) = closed_window(&closed[0]);
+        assert_eq!(ids, strings(&["100.0-aaaaaa"]));
+    }
+
+    #[test]
+    fn too_short_only_event_discards_the_whole_ce() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        let actions = finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 104.9); // 4.9 s < 5
+        assert_eq!(
+            actions,
+            vec![
+                LifecycleAction::EventDiscarded {
+                    ce_id: FIRST_CE.into(),
+                    event_id: "100.0-aaaaaa".into()
+                },
+                LifecycleAction::CeDiscarded {
+                    ce_id: FIRST_CE.into(),
+                    folder: "100_1420b893".into()
+                },
+            ]
+        );
+        assert!(lifecycle.open_ces().is_empty());
+        assert!(lifecycle.on_tick(1000.0).is_empty());
+    }
+
+    #[test]
+    fn too_short_event_among_two_leaves_only_itself() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        appear(&mut lifecycle, "101.0-bbbbbb", "yard", 101.0);
+        let dropped = finish(&mut lifecycle, "101.0-bbbbbb", "yard", 101.0, 104.0); // 3 s
+        assert_eq!(
+            dropped,
+            vec![LifecycleAction::EventDiscarded {
+                ce_id: FIRST_CE.into(),
+                event_id: "101.0-bbbbbb".into()
+            }]
+        );
+        finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 140.0);
+        let closed = lifecycle.on_tick(260.0); // 140 + 120
+        let (start, end, cameras, ids) = closed_window(&closed[0]);
+        assert_eq!((start, end), (95.0, 170.0));
+        assert_eq!(cameras, strings(&["front"]));
+        assert_eq!(ids, strings(&["100.0-aaaaaa"]));
+    }
+
+    #[test]
+    fn an_event_of_maximum_length_cancels_the_ce() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        appear(&mut lifecycle, "110.0-bbbbbb", "yard", 110.0);
+        let canceled = finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 220.0); // exactly 120 s
+        assert_eq!(
+            canceled,
+            vec![LifecycleAction::CeCanceled {
+                ce_id: FIRST_CE.into(),
+                folder: "100_1420b893".into()
+            }]
+        );
+        assert!(lifecycle.open_ces().is_empty());
+        assert!(finish(&mut lifecycle, "110.0-bbbbbb", "yard", 110.0, 225.0).is_empty());
+        assert!(appear(&mut lifecycle, "110.0-bbbbbb", "yard", 110.0).is_empty());
+    }
+
+    #[test]
+    fn a_later_end_resets_the_close_timer() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 110.0);
+        assert_eq!(lifecycle.next_deadline(), Some(230.0));
+        appear(&mut lifecycle, "120.0-bbbbbb", "yard", 120.0);
+        assert_eq!(lifecycle.next_deadline(), None); // an event is open
+        finish(&mut lifecycle, "120.0-bbbbbb", "yard", 120.0, 200.0);
+        assert_eq!(lifecycle.next_deadline(), Some(320.0)); // 200 + 120, not 230
+        assert!(lifecycle.on_tick(230.0).is_empty());
+        assert!(lifecycle.on_tick(319.0).is_empty());
+        assert_eq!(lifecycle.on_tick(320.0).len(), 1);
+    }
+
+    #[test]
+    fn a_sub_event_arriving_just_before_the_close_timer_is_waited_for() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 110.0); // timer at 230
+        let joined = appear(&mut lifecycle, "229.0-bbbbbb", "yard", 229.0); // 229 - 110 = 119 < 120
+        assert!(matches!(&joined[..], [LifecycleAction::EventJoined { ce_id, .. }] if ce_id == FIRST_CE));
+        assert!(lifecycle.on_tick(230.0).is_empty());
+        assert!(lifecycle.on_tick(300.0).is_empty());
+        assert_eq!(lifecycle.open_ces()[0].open_events, 1);
+        finish(&mut lifecycle, "229.0-bbbbbb", "yard", 229.0, 260.0); // re-armed to 380
+        assert!(lifecycle.on_tick(379.0).is_empty());
+        let closed = lifecycle.on_tick(380.0);
+        let (start, end, cameras, ids) = closed_window(&closed[0]);
+        assert_eq!((start, end), (95.0, 290.0)); // 100 - 5, 260 + 30
+        assert_eq!(cameras, strings(&["front", "yard"]));
+        assert_eq!(ids, strings(&["100.0-aaaaaa", "229.0-bbbbbb"]));
+    }
+
+    #[test]
+    fn redelivered_and_out_of_order_messages_change_nothing() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        assert!(finish(&mut lifecycle, "90.0-zzzzzz", "front", 90.0, 99.0).is_empty()); // unknown end
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        assert!(appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0).is_empty()); // repeated new
+        assert_eq!(finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 130.0).len(), 1);
+        assert!(finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 131.0).is_empty()); // second end
+        assert_eq!(lifecycle.next_deadline(), Some(250.0)); // not moved by the second end
+        assert!(lifecycle
+            .on_event(&person(EventKind::Update, "100.0-aaaaaa", "front", 100.0), 132.0)
+            .is_empty());
+        assert_eq!(lifecycle.on_tick(250.0).len(), 1);
+        // A late update of a member of the closed CE starts nothing.
+        assert!(lifecycle
+            .on_event(&person(EventKind::Update, "100.0-aaaaaa", "front", 100.0), 251.0)
+            .is_empty());
+        assert!(lifecycle.open_ces().is_empty());
+    }
+
+    #[test]
+    fn end_without_end_time_is_taken_at_now() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+        let ended = lifecycle.on_event(&person(EventKind::End, "100.0-aaaaaa", "front", 100.0), 140.0);
+        assert_eq!(
+            ended,
+            vec![LifecycleAction::EventEnded {
+                ce_id: FIRST_CE.into(),
+                event_id: "100.0-aaaaaa".into(),
+                end_time: 140.0
+            }]
+        );
+    }
+
+    #[test]
+    fn filtered_camera_and_label_are_ignored() {
+        let config = LifecycleConfig {
+            cameras: vec![CameraFilter {
+                name: "front".into(),
+                labels: vec!["person".into()],
+            }],
+            ..LifecycleConfig::default()
+        };
+        let mut lifecycle = Lifecycle::new(config);
+        assert!(appear(&mut lifecycle, "100.0-aaaaaa", "garage", 100.0).is_empty());
+        let car = message(EventKind::New, "101.0-bbbbbb", "front", "car", 101.0);
+        assert!(lifecycle.on_event(&car, 101.0).is_empty());
+        assert!(lifecycle.open_ces().is_empty());
+        assert_eq!(appear(&mut lifecycle, "102.0-cccccc", "front", 102.0).len(), 2);
+    }
+
+    #[test]
+    fn an_event_qualifies_on_its_first_update_in_a_tracked_zone_or_as_an_exception() {
+        let config = LifecycleConfig {
+            tracked_zones: vec!["porch".into()],
+            zone_exceptions: vec!["Alice".into()],
+            ..LifecycleConfig::default()
+        };
+        let mut lifecycle = Lifecycle::new(config);
+        assert!(appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0).is_empty());
+        let on_porch = EventUpdate {
+            entered_zones: vec!["porch".into()],
+            ..person(EventKind::Update, "100.0-aaaaaa", "front", 100.0)
+        };
+        let started = lifecycle.on_event(&on_porch, 104.0);
+        assert!(matches!(&started[0], LifecycleAction::CeOpened { ce_id, .. } if ce_id == FIRST_CE));
+        let alice = EventUpdate {
+            sub_label: Some("ALICE".into()),
+            ..person(EventKind::Update, "105.0-bbbbbb", "yard", 105.0)
+        };
+        let joined = lifecycle.on_event(&alice, 106.0);
+        assert!(matches!(&joined[..], [LifecycleAction::EventJoined { event_id, .. }] if event_id == "105.0-bbbbbb"));
+    }
+
+    #[test]
+    fn an_event_that_ended_unqualified_is_not_started_by_a_redelivered_update() {
+        let config = LifecycleConfig {
+            tracked_zones: vec!["porch".into()],
+            ..LifecycleConfig::default()
+        };
+        let mut lifecycle = Lifecycle::new(config);
+        assert!(appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0).is_empty());
+        assert!(finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 130.0).is_empty());
+        let late = EventUpdate {
+            current_zones: vec!["porch".into()],
+            ..person(EventKind::Update, "100.0-aaaaaa", "front", 100.0)
+        };
+        assert!(lifecycle.on_event(&late, 131.0).is_empty());
+        assert!(lifecycle.open_ces().is_empty());
+    }
+
+    #[test]
+    fn replaying_the_same_messages_yields_the_same_actions() {
+        let replay = || {
+            let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+            let mut actions = appear(&mut lifecycle, "100.0-aaaaaa", "front", 100.0);
+            actions.extend(finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 130.0));
+            actions.extend(appear(&mut lifecycle, "300.0-cccccc", "yard", 300.0));
+            actions
+        };
+        let first = replay();
+        assert_eq!(first, replay());
+        let opened: Vec<&str> = first
+            .iter()
+            .filter_map(|action| match action {
+                LifecycleAction::CeOpened { ce_id, .. } => Some(ce_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(opened, [FIRST_CE, "ce_300_7488865d"]); // 300 >= 250: the first CE was due
+    }
+
+    fn restored_front_and_yard() -> RestoredCe {
+        let event = |event_id: &str, camera: &str, start_time: f64, end_time: Option<f64>| RestoredEvent {
+            event_id: event_id.into(),
+            camera: camera.into(),
+            label: "person".into(),
+            start_time,
+            end_time,
+        };
+        RestoredCe {
+            ce_id: FIRST_CE.into(),
+            folder: "100_1420b893".into(),
+            events: vec![
+                event("100.0-aaaaaa", "front", 100.0, Some(130.0)),
+                event("125.0-bbbbbb", "yard", 125.0, None),
+            ],
+            last_activity: 130.0,
+        }
+    }
+
+    #[test]
+    fn a_restored_ce_is_continued_by_later_messages() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        assert_eq!(lifecycle.restore_open_ce(restored_front_and_yard()), Ok(Vec::new()));
+        let joined = appear(&mut lifecycle, "200.0-cccccc", "back", 200.0); // 200 - 130 < 120
+        assert!(matches!(&joined[..], [LifecycleAction::EventJoined { ce_id, .. }] if ce_id == FIRST_CE));
+        assert!(finish(&mut lifecycle, "100.0-aaaaaa", "front", 100.0, 130.0).is_empty()); // ended before the restart
+        assert_eq!(finish(&mut lifecycle, "125.0-bbbbbb", "yard", 125.0, 210.0).len(), 1);
+        assert_eq!(finish(&mut lifecycle, "200.0-cccccc", "back", 200.0, 215.0).len(), 1);
+        assert_eq!(lifecycle.next_deadline(), Some(335.0)); // 215 + 120
+        let closed = lifecycle.on_tick(335.0);
+        let (start, end, cameras, ids) = closed_window(&closed[0]);
+        assert_eq!((start, end), (95.0, 245.0)); // 100 - 5, 215 + 30
+        assert_eq!(cameras, strings(&["front", "yard", "back"]));
+        assert_eq!(ids, strings(&["100.0-aaaaaa", "125.0-bbbbbb", "200.0-cccccc"]));
+    }
+
+    #[test]
+    fn restoring_twice_or_without_events_is_handled() {
+        let mut lifecycle = Lifecycle::new(LifecycleConfig::default());
+        assert_eq!(lifecycle.restore_open_ce(restored_front_and_yard()), Ok(Vec::new()));
+        assert_eq!(
+            lifecycle.restore_open_ce(restored_front_and_yard()),
+            Err(RestoreError::AlreadyOpen { ce_id: FIRST_CE.into() })
+        );
+        let sharing = RestoredCe {
+            ce_id: "ce_125_00000001".into(),
+            ..restored_front_and_yard()
+        };
+        assert_eq!(
+            lifecycle.restore_open_ce(sharing),
+            Err(RestoreError::EventInAnotherCe {
+                ce_id: "ce_125_00000001".into(),
+                event_id: "100.0-aaaaaa".into(),
+                other_ce_id: FIRST_CE.into(),
+            })
+        );
+        let emptied = RestoredCe {
+            ce_id: "ce_90_00000002".into(),
+            folder: "90_00000002".into(),
+            events: Vec::new(),
+            last_activity: 95.0,
+        };
+        assert_eq!(
+            lifecycle.restore_open_ce(emptied),
+            Ok(vec![LifecycleAction::CeDiscarded {
+                ce_id: "ce_90_00000002".into(),
+                folder: "90_00000002".into()
+            }])
+        );
+        assert_eq!(lifecycle.open_ces().len(), 1);
+    }
+}

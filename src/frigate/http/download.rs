@@ -1,0 +1,206 @@
+//! Atomic downloads: a body is streamed to a temporary file beside its destination, checked, synced
+//! and renamed into place, so the final name never holds a half or wrong file.
+//!
+//! Owns the streaming, the media sanity checks and the clean-up of temporary files. It may not decide
+//! which URL to fetch; it touches no file other than the destination and its temporary twin.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::Path;
+
+use super::client::HttpClient;
+use super::error::{FetchError, RetryOn};
+use crate::fs_atomic;
+
+/// How many leading bytes the media checks look at.
+const HEAD_LEN: usize = 64;
+
+/// Size of one read from the network.
+const CHUNK_LEN: usize = 64 * 1024;
+
+/// What a downloaded body must be for the file to be kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// An MP4 file: an `ftyp` box within the first 64 bytes.
+    Mp4,
+    /// A JPEG image: starts with the SOI marker `FF D8 FF`.
+    Jpeg,
+}
+
+impl Media {
+    /// What is wrong with a body that starts with `head` (its first bytes, up to 64), or `None` if it
+    /// passes.
+    pub fn problem(self, head: &[u8]) -> Option<String> {
+        if head.is_empty() {
+            return Some("empty body".to_string());
+        }
+        let fits = match self {
+            Media::Mp4 => has_ftyp_box(head),
+            Media::Jpeg => head.starts_with(&[0xFF, 0xD8, 0xFF]),
+        };
+        if fits {
+            return None;
+        }
+        let expected = match self {
+            Media::Mp4 => "no MP4 ftyp box in the first 64 bytes",
+            Media::Jpeg => "not a JPEG",
+        };
+        let preview: String = head
+            .iter()
+            .take(16)
+            .copied()
+            .map(|b| b.escape_ascii().to_string())
+            .collect();
+        Some(format!("{expected} (starts with \"{preview}\")"))
+    }
+}
+
+/// Whether `head` holds an `ftyp` box header (a 32-bit size of at least 8 and the type `ftyp`) that
+/// ends within the first 64 bytes.
+fn has_ftyp_box(head: &[u8]) -> bool {
+    let head = &head[..head.len().min(HEAD_LEN)];
+    head.windows(8).any(|header| {
+        let size = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+        &header[4..8] == b"ftyp" && (size == 1 || size >= 8)
+    })
+}
+
+/// Downloads `path` of Frigate to `dest` atomically, retrying by `rule`; returns the size in bytes.
+/// On any failure nothing is left under `dest` nor beside it.
+pub fn download(http: &HttpClient, path: &str, dest: &Path, media: Media, rule: RetryOn) -> Result<u64, FetchError> {
+    let url = http.url(path);
+    if let Some(folder) = dest.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+        fs::create_dir_all(folder).map_err(|source| FetchError::Io {
+            path: folder.to_path_buf(),
+            source,
+        })?;
+    }
+    http.retrying(rule, || download_once(http, &url, dest, media))
+}
+
+/// One try of [`download`].
+fn download_once(http: &HttpClient, url: &str, dest: &Path, media: Media) -> Result<u64, FetchError> {
+    let body = http.open(url)?;
+    let temp = fs_atomic::temp_path_for(dest);
+    let result = stream_to(body.into_reader(), url, &temp).and_then(|(bytes, head)| {
+        if let Some(reason) = media.problem(&head) {
+            return Err(FetchError::BadClip {
+                url: url.to_string(),
+                path: dest.to_path_buf(),
+                reason,
+            });
+        }
+        fs_atomic::commit(&temp, dest).map_err(|source| FetchError::Io {
+            path: dest.to_path_buf(),
+            source,
+        })?;
+        Ok(bytes)
+    });
+    if result.is_err() {
+        // The temporary file may not exist (creation failed) or may already be renamed; either is fine.
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// Streams `body` into a new file at `temp`; returns the byte count and the first bytes.
+fn stream_to(mut body: impl Read, url: &str, temp: &Path) -> Result<(u64, Vec<u8>), FetchError> {
+    let io_error = |source| FetchError::Io {
+        path: temp.to_path_buf(),
+        source,
+    };
+    let mut file = File::options()
+        .write(true)
+        .create_new(true)
+        .open(temp)
+        .map_err(io_error)?;
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    let mut chunk = vec![0u8; CHUNK_LEN];
+    let mut bytes = 0u64;
+    loop {
+        let read = match body.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => {
+                return Err(FetchError::Transport {
+                    url: url.to_string(),
+                    message: format!("body cut short: {error}"),
+                })
+            }
+        };
+        let wanted = (HEAD_LEN - head.len()).min(read);
+        head.extend_from_slice(&chunk[..wanted]);
+        file.write_all(&chunk[..read]).map_err(io_error)?;
+        bytes += read as u64;
+    }
+    file.flush().map_err(io_error)?;
+    Ok((bytes, head))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first 32 bytes FFmpeg writes for a `+faststart` H.264 MP4.
+    const FFMPEG_MP4_HEAD: &[u8] = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41";
+
+    #[test]
+    fn ffmpeg_mp4_head_passes() {
+        assert_eq!(Media::Mp4.problem(FFMPEG_MP4_HEAD), None);
+    }
+
+    #[test]
+    fn ftyp_after_a_leading_box_within_64_bytes_passes() {
+        let mut head = b"\x00\x00\x00\x10free\x00\x00\x00\x00\x00\x00\x00\x00".to_vec();
+        head.extend_from_slice(FFMPEG_MP4_HEAD);
+        assert_eq!(Media::Mp4.problem(&head), None);
+    }
+
+    #[test]
+    fn ftyp_beyond_64_bytes_is_refused() {
+        let mut head = vec![0u8; 60];
+        head.extend_from_slice(FFMPEG_MP4_HEAD);
+        assert!(Media::Mp4.problem(&head).is_some());
+    }
+
+    #[test]
+    fn ftyp_with_an_impossible_size_is_refused() {
+        assert!(Media::Mp4.problem(b"\x00\x00\x00\x04ftypisom").is_some());
+    }
+
+    #[test]
+    fn html_error_page_is_refused_with_a_preview() {
+        let reason = Media::Mp4.problem(b"<html><body>Internal error</body></html>").unwrap();
+        assert_eq!(
+            reason,
+            "no MP4 ftyp box in the first 64 bytes (starts with \"<html><body>Inte\")"
+        );
+    }
+
+    #[test]
+    fn empty_body_is_refused_for_every_media() {
+        assert_eq!(Media::Mp4.problem(b"").as_deref(), Some("empty body"));
+        assert_eq!(Media::Jpeg.problem(b"").as_deref(), Some("empty body"));
+    }
+
+    #[test]
+    fn jpeg_needs_the_soi_marker() {
+        assert_eq!(Media::Jpeg.problem(b"\xFF\xD8\xFF\xE0\x00\x10JFIF"), None);
+        assert_eq!(
+            Media::Jpeg.problem(b"{\"message\"").as_deref(),
+            Some("not a JPEG (starts with \"{\\\"message\\\"\")")
+        );
+    }
+
+    #[test]
+    fn stream_keeps_every_byte_and_the_first_64() {
+        let dir = tempfile::tempdir().unwrap();
+        let temp = dir.path().join("clip.tmp");
+        let body: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let (bytes, head) = stream_to(&body[..], "http://f/x", &temp).unwrap();
+        assert_eq!(bytes, 200_000);
+        assert_eq!(head, body[..64].to_vec());
+        assert_eq!(fs::read(&temp).unwrap(), body);
+    }
+}

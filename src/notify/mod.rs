@@ -1,0 +1,18 @@
+//! Home Assistant notifications (SPEC §3.3), without any MQTT I/O.
+//!
+//! Owns what is published and when: the JSON payload, the human text of each
+//! milestone, the `clear_tag` chain that makes Home Assistant replace a CE's
+//! earlier notification, and the rate limit. Publishing the bytes belongs to
+//! the notifier stage; this module never touches the network or the disk.
+//!
+//! - [`payload`]: the wire object [`Notification`] and its [`Status`]/[`Phase`].
+//! - [`builder`]: turns a CE milestone into a [`Notification`] with its text and `clear_tag`.
+//! - [`rate_limit`]: at most 2 notifications per 5 s, 10 waiting, one `overflow` notice.
+
+pub mod builder;
+pub mod payload;
+pub mod rate_limit;
+
+pub use builder::{CeFacts, Milestone, NotificationBuilder};
+pub use payload::{Notification, Phase, Status};
+pub use rate_limit::RateLimiter;

@@ -1,0 +1,255 @@
+//! The ingest thread: owns the MQTT message stream and the CE lifecycle. Each
+//! Frigate message is parsed, fed to the lifecycle, and every resulting action
+//! is journaled before it is acted on (folder created, notification asked,
+//! closed CE handed to the fetch thread). Malformed messages are counted and
+//! dropped; nothing stops the thread but shutdown.
+
+use super::messages::{FetchJob, NotifyRequest};
+use super::notifier::now_epoch;
+use crate::ce::journal::{self, JournalStep};
+use crate::ce::lifecycle::{EventKind, EventUpdate, Lifecycle, LifecycleAction};
+use crate::frigate::mqtt::{self as frigate_mqtt, FrigateEvent, FrigateMessage};
+use crate::notify::{CeFacts, Milestone};
+use crossbeam_channel::{RecvTimeoutError, Sender};
+use paho_mqtt as mqtt;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Counters of the ingest thread, readable from any thread.
+#[derive(Debug, Default)]
+pub struct IngestCounters {
+    /// Messages received on our topics.
+    pub messages: AtomicU64,
+    /// Messages dropped as malformed.
+    pub malformed: AtomicU64,
+}
+
+/// Converts a parsed Frigate event into the lifecycle's input.
+fn event_update(kind: &frigate_mqtt::EventKind, event: &FrigateEvent) -> EventUpdate {
+    EventUpdate {
+        kind: match kind {
+            frigate_mqtt::EventKind::New => EventKind::New,
+            frigate_mqtt::EventKind::Update => EventKind::Update,
+            frigate_mqtt::EventKind::End => EventKind::End,
+        },
+        id: event.id.clone(),
+        camera: event.camera.clone(),
+        label: event.label.clone(),
+        sub_label: event.sub_label.as_ref().map(|s| s.name.clone()),
+        start_time: event.start_time,
+        end_time: event.end_time,
+        current_zones: event.current_zones.clone(),
+        entered_zones: event.entered_zones.clone(),
+        false_positive: event.false_positive,
+    }
+}
+
+/// State of the ingest thread.
+pub struct Ingest {
+    /// CE grouping.
+    pub lifecycle: Lifecycle,
+    /// Root of `events/`.
+    pub events_dir: PathBuf,
+    /// Frigate's topic prefix.
+    pub topic_prefix: String,
+    /// Closed CEs out.
+    pub fetch: Sender<FetchJob>,
+    /// Notifications out.
+    pub notify: Sender<NotifyRequest>,
+    /// Counters.
+    pub counters: Arc<IngestCounters>,
+    /// Camera and label of each open CE's first event, for notifications.
+    pub openers: HashMap<String, (String, String)>,
+}
+
+impl Ingest {
+    /// Consumes `messages` until `shutdown` is set, ticking the close timers.
+    pub fn run(mut self, messages: mqtt::SyncReceiver<Option<mqtt::Message>>, shutdown: &AtomicBool) {
+        while !shutdown.load(Ordering::Relaxed) {
+            let now = now_epoch();
+            let wait = self.lifecycle.next_deadline().map_or(Duration::from_millis(500), |at| {
+                Duration::from_secs_f64((at - now).clamp(0.0, 0.5))
+            });
+            match messages.recv_timeout(wait) {
+                Ok(Some(message)) => self.on_message(&message),
+                Ok(None) => tracing::warn!("MQTT connection lost; reconnecting"),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            let actions = self.lifecycle.on_tick(now_epoch());
+            self.apply(actions);
+        }
+    }
+
+    fn on_message(&mut self, message: &mqtt::Message) {
+        match frigate_mqtt::parse_message(&self.topic_prefix, message.topic(), message.payload()) {
+            Ok(Some(parsed)) => {
+                self.counters.messages.fetch_add(1, Ordering::Relaxed);
+                if let FrigateMessage::Event(event) = parsed {
+                    let update = event_update(&event.kind, &event.after);
+                    let actions = self.lifecycle.on_event(&update, now_epoch());
+                    self.apply(actions);
+                }
+            }
+            Ok(None) => {}
+            Err(err) => {
+                self.counters.malformed.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("malformed message dropped: {err}");
+            }
+        }
+    }
+
+    fn folder(&self, folder: &str) -> PathBuf {
+        self.events_dir.join(folder)
+    }
+
+    fn journal(&self, folder: &Path, step: JournalStep) {
+        if let Err(err) = journal::append(folder, now_epoch(), &step) {
+            tracing::error!("{err}");
+        }
+    }
+
+    fn notify(&self, ce_id: &str, milestone: Milestone) {
+        let (camera, label) = self.openers.get(ce_id).cloned().unwrap_or_default();
+        let facts = CeFacts {
+            ce_id: ce_id.to_string(),
+            camera,
+            label,
+            camera_count: 1,
+            image_url: None,
+            video_url: None,
+            player_url: None,
+            threat_level: 0,
+        };
+        let _ = self.notify.send(NotifyRequest { milestone, facts });
+    }
+
+    /// Journals each action, then carries it out.
+    pub fn apply(&mut self, actions: Vec<LifecycleAction>) {
+        for action in actions {
+            match action {
+                LifecycleAction::CeOpened {
+                    ce_id,
+                    folder,
+                    camera,
+                    label,
+                    start_time,
+                } => {
+                    let path = self.folder(&folder);
+                    if let Err(err) = std::fs::create_dir_all(&path) {
+                        tracing::error!("{}: {err}", path.display());
+                    }
+                    self.journal(
+                        &path,
+                        JournalStep::Opened {
+                            ce_id: ce_id.clone(),
+                            folder,
+                            camera: camera.clone(),
+                            label: label.clone(),
+                            start_time,
+                        },
+                    );
+                    tracing::info!(ce = %ce_id, camera, label, "consolidated event opened");
+                    self.openers.insert(ce_id.clone(), (camera, label));
+                    self.notify(&ce_id, Milestone::New);
+                }
+                LifecycleAction::EventJoined {
+                    ce_id,
+                    event_id,
+                    camera,
+                    label,
+                    start_time,
+                } => {
+                    let path = self.folder_of(&ce_id);
+                    self.journal(
+                        &path,
+                        JournalStep::EventJoined {
+                            event_id,
+                            camera,
+                            label,
+                            start_time,
+                        },
+                    );
+                }
+                LifecycleAction::EventEnded {
+                    ce_id,
+                    event_id,
+                    end_time,
+                } => {
+                    let path = self.folder_of(&ce_id);
+                    self.journal(&path, JournalStep::EventEnded { event_id, end_time });
+                }
+                LifecycleAction::EventDiscarded { ce_id, event_id } => {
+                    let path = self.folder_of(&ce_id);
+                    self.journal(&path, JournalStep::EventDiscarded { event_id });
+                }
+                LifecycleAction::CeDiscarded { ce_id, folder } => {
+                    let path = self.folder(&folder);
+                    self.journal(&path, JournalStep::Discarded);
+                    if let Err(err) = std::fs::remove_dir_all(&path) {
+                        tracing::warn!("{}: {err}", path.display());
+                    }
+                    tracing::info!(ce = %ce_id, "consolidated event discarded (events too short)");
+                    self.notify(&ce_id, Milestone::Discarded);
+                    self.openers.remove(&ce_id);
+                }
+                LifecycleAction::CeCanceled { ce_id, folder } => {
+                    let path = self.folder(&folder);
+                    self.journal(&path, JournalStep::Canceled);
+                    let canceled = self.folder(&format!("{folder}-canceled"));
+                    if let Err(err) = std::fs::rename(&path, &canceled) {
+                        tracing::warn!("{}: {err}", path.display());
+                    }
+                    tracing::info!(ce = %ce_id, "consolidated event canceled (event too long)");
+                    self.notify(&ce_id, Milestone::Canceled);
+                    self.openers.remove(&ce_id);
+                }
+                LifecycleAction::CeClosed {
+                    ce_id,
+                    folder,
+                    window_start,
+                    window_end,
+                    cameras,
+                    events,
+                } => {
+                    let path = self.folder(&folder);
+                    self.journal(
+                        &path,
+                        JournalStep::Closed {
+                            window_start,
+                            window_end,
+                            cameras: cameras.clone(),
+                            primary: cameras.first().cloned().unwrap_or_default(),
+                        },
+                    );
+                    let mut event_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                    for member in events {
+                        event_ids.entry(member.camera).or_default().push(member.event_id);
+                    }
+                    let label = self.openers.remove(&ce_id).map(|(_, label)| label).unwrap_or_default();
+                    tracing::info!(ce = %ce_id, ?cameras, "consolidated event closed");
+                    let job = FetchJob {
+                        ce_id,
+                        folder: path,
+                        window_start,
+                        window_end,
+                        cameras,
+                        event_ids,
+                        label,
+                        fetched: BTreeMap::new(),
+                        failed: BTreeMap::new(),
+                    };
+                    let _ = self.fetch.send(job);
+                }
+            }
+        }
+    }
+
+    /// Folder of a CE: its id without the `ce_` prefix (see `ce::lifecycle::CeIdentity`).
+    fn folder_of(&self, ce_id: &str) -> PathBuf {
+        self.folder(ce_id.strip_prefix("ce_").unwrap_or(ce_id))
+    }
+}

@@ -1,0 +1,58 @@
+//! Messages between the service's threads (ingest → fetch → coordinator,
+//! and every stage → notifier).
+
+use crate::notify::{CeFacts, Milestone};
+use crate::pipeline::messages::CameraClip;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A closed CE whose clips must be fetched from Frigate.
+#[derive(Debug, Clone)]
+pub struct FetchJob {
+    /// CE id.
+    pub ce_id: String,
+    /// CE folder.
+    pub folder: PathBuf,
+    /// Export window start (epoch seconds); t = 0 of every clip.
+    pub window_start: f64,
+    /// Export window end (epoch seconds).
+    pub window_end: f64,
+    /// Cameras in order of first appearance (the first is the primary).
+    pub cameras: Vec<String>,
+    /// Frigate event ids per camera, for the fallback clip route.
+    pub event_ids: BTreeMap<String, Vec<String>>,
+    /// Label of the first event, for notifications.
+    pub label: String,
+    /// Clips already fetched before a restart, by camera.
+    pub fetched: BTreeMap<String, PathBuf>,
+    /// Cameras already known to have failed, with the reason.
+    pub failed: BTreeMap<String, String>,
+}
+
+/// A CE whose clips are on disk, ready for the pipeline.
+#[derive(Debug, Clone)]
+pub struct ReadyCe {
+    /// CE id.
+    pub ce_id: String,
+    /// CE folder.
+    pub folder: PathBuf,
+    /// Export window start (epoch seconds).
+    pub window_start: f64,
+    /// Export window length in seconds.
+    pub window_seconds: f64,
+    /// Cameras with a clip.
+    pub clips: Vec<CameraClip>,
+    /// Cameras without one, with the reason.
+    pub failed: Vec<(String, String)>,
+    /// Label of the first event, for notifications.
+    pub label: String,
+}
+
+/// A notification to send (subject to the rate limit).
+#[derive(Debug, Clone)]
+pub struct NotifyRequest {
+    /// What happened.
+    pub milestone: Milestone,
+    /// About which CE.
+    pub facts: CeFacts,
+}

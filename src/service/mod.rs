@@ -1,0 +1,157 @@
+//! The long-running service (`frigate-buffer run`): Frigate MQTT in, CEs
+//! out. Threads, in the order work flows:
+//!
+//! - `ingest`: MQTT messages → CE lifecycle → journal → folders, fetch jobs.
+//! - `fetch`: clips from Frigate's HTTP API for each closed CE.
+//! - `coordinator`: the pipeline (probe → accelerator → writer/encoder) per CE.
+//! - `notifier`: rate-limited Home Assistant notifications over MQTT.
+//!
+//! `resume` re-queues unfinished CEs from their journals at start-up;
+//! `mqtt_link` sets up the persistent-session MQTT connection. On shutdown
+//! (SIGTERM/SIGINT) ingest stops first, then each thread drains what it has.
+
+pub mod coordinator;
+pub mod fetch;
+pub mod ingest;
+pub mod messages;
+pub mod mqtt_link;
+pub mod notifier;
+pub mod resume;
+
+use crate::assemble::{start_pipeline, StartError};
+use crate::ce::journal::JournalError;
+use crate::ce::lifecycle::{CameraFilter, Lifecycle, LifecycleConfig};
+use crate::config::Config;
+use crate::frigate::http::{FetchPolicy, FrigateClient};
+use crate::frigate::mqtt::subscriptions;
+use ingest::{Ingest, IngestCounters};
+use mqtt_link::MqttLinkError;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Longest time shutdown waits for CEs in flight before leaving them to the journal.
+const DRAIN_LIMIT: Duration = Duration::from_secs(60);
+
+/// Why the service could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The pipeline could not start.
+    #[error("{0}")]
+    Start(#[from] StartError),
+    /// The MQTT connection could not be set up.
+    #[error("{0}")]
+    Mqtt(#[from] MqttLinkError),
+    /// The journal could not be replayed.
+    #[error("{0}")]
+    Journal(#[from] JournalError),
+    /// The storage folder is unusable.
+    #[error("{path}: {source}")]
+    Storage {
+        /// The folder.
+        path: String,
+        /// The I/O failure.
+        source: std::io::Error,
+    },
+}
+
+fn lifecycle_config(config: &Config) -> LifecycleConfig {
+    LifecycleConfig {
+        event_gap_seconds: config.ce.event_gap_seconds,
+        minimum_event_seconds: config.ce.minimum_event_seconds,
+        max_event_length_seconds: config.ce.max_event_length_seconds,
+        export_buffer_before: config.ce.export_buffer_before,
+        export_buffer_after: config.ce.export_buffer_after,
+        cameras: config
+            .cameras
+            .iter()
+            .map(|c| CameraFilter {
+                name: c.name.clone(),
+                labels: c.labels.clone(),
+            })
+            .collect(),
+        tracked_zones: config.tracked_zones.clone(),
+        zone_exceptions: config.zone_exceptions.clone(),
+    }
+}
+
+fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(format!("fb-{name}"))
+        .spawn(body)
+        .expect("spawning a service thread")
+}
+
+/// Runs the service until `shutdown` is set, then drains and returns.
+pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), ServiceError> {
+    let events_dir = config.storage_path.join("events");
+    std::fs::create_dir_all(&events_dir).map_err(|source| ServiceError::Storage {
+        path: events_dir.display().to_string(),
+        source,
+    })?;
+    let (pipeline, backends) = start_pipeline(config)?;
+    tracing::info!(backend = backends.accelerator, storage = %config.storage_path.display(), "pipeline started");
+    let link = mqtt_link::open(&config.mqtt)?;
+
+    let (fetch_tx, fetch_rx) = crossbeam_channel::bounded(64);
+    let (ready_tx, ready_rx) = crossbeam_channel::bounded(64);
+    let (notify_tx, notify_rx) = crossbeam_channel::bounded(256);
+
+    let notifications = config.notifications.clone();
+    let client = link.client.clone();
+    let notifier = spawn("notifier", move || {
+        notifier::run_notifier(notify_rx, client, notifications.topic, notifications.enabled)
+    });
+    let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::default());
+    let ready_for_fetch = ready_tx.clone();
+    let fetcher = spawn("fetch", move || fetch::run_fetch(fetch_rx, frigate, ready_for_fetch));
+    let (params, public_url, notify_for_coordinator) = (
+        config.plan.clone(),
+        config.notifications.public_url.clone(),
+        notify_tx.clone(),
+    );
+    let coordinator = spawn("coordinator", move || {
+        coordinator::run_coordinator(
+            pipeline,
+            params,
+            ready_rx,
+            notify_for_coordinator,
+            public_url,
+            DRAIN_LIMIT,
+        )
+    });
+
+    let mut ingest = Ingest {
+        lifecycle: Lifecycle::new(lifecycle_config(config)),
+        events_dir,
+        topic_prefix: config.mqtt.topic_prefix.clone(),
+        fetch: fetch_tx.clone(),
+        notify: notify_tx,
+        counters: Arc::new(IngestCounters::default()),
+        openers: Default::default(),
+    };
+    let resumed = resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx);
+    drop((fetch_tx, ready_tx));
+    let started = resumed.map_err(ServiceError::from).and_then(|count| {
+        if count > 0 {
+            tracing::info!(count, "unfinished consolidated events resumed");
+        }
+        let give_up = || shutdown.load(std::sync::atomic::Ordering::Relaxed);
+        link.connect(&config.mqtt, &subscriptions(&config.mqtt.topic_prefix), &give_up)
+            .map_err(ServiceError::from)
+    });
+    if started.is_ok() {
+        tracing::info!(broker = %link.uri, "listening for Frigate events");
+        let messages = link.messages.clone();
+        let shutdown_flag = shutdown.clone();
+        let ingest_thread = spawn("ingest", move || ingest.run(messages, &shutdown_flag));
+        let _ = ingest_thread.join();
+        link.announce(false);
+        let _ = link.client.disconnect(None);
+    }
+    tracing::info!("shutting down: draining fetches and consolidated events in flight");
+    let _ = fetcher.join();
+    let _ = coordinator.join();
+    let _ = notifier.join();
+    started
+}

@@ -1,0 +1,120 @@
+//! Resuming after a restart: replays the journal of every unfinished CE and
+//! puts it back where it stopped — open CEs into the lifecycle, closed ones
+//! to the fetch thread (clips already on disk are not downloaded again),
+//! fetched ones to the coordinator, processed ones to the notifier.
+
+use super::ingest::Ingest;
+use super::messages::{FetchJob, ReadyCe};
+use super::notifier::now_epoch;
+use crate::ce::journal::{self, CeRecord, JournalStep, NextStep};
+use crate::ce::lifecycle::{RestoredCe, RestoredEvent};
+use crate::pipeline::messages::CameraClip;
+use crossbeam_channel::Sender;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn fetch_job(record: &CeRecord) -> Option<FetchJob> {
+    let window = record.window.as_ref()?;
+    let mut event_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for event in &record.events {
+        event_ids
+            .entry(event.camera.clone())
+            .or_default()
+            .push(event.event_id.clone());
+    }
+    Some(FetchJob {
+        ce_id: record.ce_id.clone(),
+        folder: record.folder.clone(),
+        window_start: window.start,
+        window_end: window.end,
+        cameras: window.cameras.clone(),
+        event_ids,
+        label: record.label.clone(),
+        fetched: record.clips.clone(),
+        failed: record.failed_clips.clone(),
+    })
+}
+
+/// Replays the journals under `storage` and re-queues every unfinished CE.
+/// Returns how many CEs were resumed.
+pub fn resume(
+    storage: &Path,
+    ingest: &mut Ingest,
+    fetch: &Sender<FetchJob>,
+    ready: &Sender<ReadyCe>,
+) -> Result<usize, journal::JournalError> {
+    let records = journal::replay(storage)?;
+    let mut resumed = 0;
+    for record in records {
+        if record.skipped_lines > 0 {
+            tracing::warn!(ce = %record.ce_id, lines = record.skipped_lines, "torn journal lines ignored");
+        }
+        let step = record.next_step();
+        tracing::info!(ce = %record.ce_id, ?step, "resuming consolidated event");
+        resumed += 1;
+        match step {
+            NextStep::AwaitEvents => {
+                let restored = RestoredCe {
+                    ce_id: record.ce_id.clone(),
+                    folder: record
+                        .folder
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    events: record
+                        .events
+                        .iter()
+                        .map(|e| RestoredEvent {
+                            event_id: e.event_id.clone(),
+                            camera: e.camera.clone(),
+                            label: e.label.clone(),
+                            start_time: e.start_time,
+                            end_time: e.end_time,
+                        })
+                        .collect(),
+                    last_activity: record.last_activity,
+                };
+                ingest
+                    .openers
+                    .insert(record.ce_id.clone(), (record.camera.clone(), record.label.clone()));
+                match ingest.lifecycle.restore_open_ce(restored) {
+                    Ok(actions) => ingest.apply(actions),
+                    Err(err) => tracing::error!(ce = %record.ce_id, "cannot resume: {err}"),
+                }
+            }
+            NextStep::Fetch { .. } => {
+                if let Some(job) = fetch_job(&record) {
+                    let _ = fetch.send(job);
+                }
+            }
+            NextStep::Process => {
+                let Some(window) = record.window.as_ref() else { continue };
+                let clips = window
+                    .cameras
+                    .iter()
+                    .filter_map(|camera| {
+                        record.clips.get(camera).map(|clip| CameraClip {
+                            camera: camera.clone(),
+                            clip: clip.clone(),
+                        })
+                    })
+                    .collect();
+                let _ = ready.send(ReadyCe {
+                    ce_id: record.ce_id.clone(),
+                    folder: record.folder.clone(),
+                    window_start: window.start,
+                    window_seconds: (window.end - window.start).max(0.0),
+                    clips,
+                    failed: record.failed_clips.clone().into_iter().collect(),
+                    label: record.label.clone(),
+                });
+            }
+            NextStep::Notify | NextStep::Done => {
+                if let Err(err) = journal::append(&record.folder, now_epoch(), &JournalStep::Finished) {
+                    tracing::error!("{err}");
+                }
+            }
+        }
+    }
+    Ok(resumed)
+}

@@ -1,0 +1,332 @@
+//! The service end to end against real components: a Mosquitto broker and a
+//! local server speaking Frigate's HTTP API, serving the sample's real clips.
+//! Frigate event sequences are published to the broker; the test watches the
+//! notifications on the broker and the files on disk.
+
+mod common;
+
+use common::frigate_api::{FrigateApi, Setup};
+use common::mosquitto::Mosquitto;
+use common::{sample_ce, video_info};
+use paho_mqtt as mqtt;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `frigate-buffer run`, killed on drop.
+struct Service {
+    child: Child,
+}
+
+impl Service {
+    fn start(config: &Path) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_frigate-buffer"))
+            .args(["run", "--config", config.to_str().unwrap()])
+            .env("FRIGATE_BUFFER_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        Self { child }
+    }
+
+    fn sigkill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn sigterm(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+fn write_config(dir: &Path, broker: &Mosquitto, frigate: &FrigateApi, client_id: &str) -> PathBuf {
+    let config = dir.join("config.yaml");
+    let text = format!(
+        "pipeline: cpu\nnetwork:\n  mqtt_broker: 127.0.0.1\n  mqtt_port: {}\n  mqtt_client_id: {client_id}\n  frigate_url: {}\n  storage_path: {}\nsettings:\n  event_gap_seconds: 3\n  minimum_event_seconds: 1\n  max_event_length_seconds: 60\n  export_buffer_before: 0\n  export_buffer_after: 0\n",
+        broker.port,
+        frigate.base_url(),
+        dir.join("storage").display()
+    );
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+/// A client publishing Frigate messages and collecting notifications.
+struct Observer {
+    client: mqtt::Client,
+    notifications: mqtt::SyncReceiver<Option<mqtt::Message>>,
+}
+
+impl Observer {
+    fn connect(broker: &Mosquitto, id: &str) -> Self {
+        let client = mqtt::Client::new(
+            mqtt::CreateOptionsBuilder::new()
+                .server_uri(format!("tcp://127.0.0.1:{}", broker.port))
+                .client_id(id)
+                .finalize(),
+        )
+        .unwrap();
+        let notifications = client.start_consuming();
+        let options = mqtt::ConnectOptionsBuilder::new().clean_session(false).finalize();
+        client.connect(options).unwrap();
+        client.subscribe("frigate/custom/notifications", 1).unwrap();
+        Self { client, notifications }
+    }
+
+    fn publish(&self, topic: &str, payload: &Value) {
+        let message = mqtt::Message::new(topic, serde_json::to_vec(payload).unwrap(), 1);
+        self.client.publish(message).unwrap();
+    }
+
+    fn publish_raw(&self, topic: &str, payload: &[u8]) {
+        self.client.publish(mqtt::Message::new(topic, payload, 1)).unwrap();
+    }
+
+    /// Collects notifications until one with `status` arrives (or the timeout).
+    fn until_status(&self, status: &str, timeout: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(Some(message)) = self.notifications.recv_timeout(Duration::from_millis(200)) {
+                let value: Value = serde_json::from_slice(message.payload()).unwrap();
+                let done = value["status"] == status;
+                seen.push(value);
+                if done {
+                    return seen;
+                }
+            }
+        }
+        panic!("no '{status}' notification within {timeout:?}; saw {seen:?}");
+    }
+}
+
+fn frigate_event(kind: &str, id: &str, camera: &str, start: f64, end: Option<f64>) -> Value {
+    json!({
+        "type": kind,
+        "before": null,
+        "after": {
+            "id": id, "camera": camera, "label": "person", "sub_label": null,
+            "score": 0.8, "top_score": 0.85, "start_time": start, "end_time": end,
+            "has_clip": true, "has_snapshot": true, "current_zones": [], "entered_zones": [],
+            "box": [100, 100, 300, 500], "area": 80000, "region": [0, 0, 640, 640],
+            "snapshot": {"frame_time": start + 1.0, "box": [100, 100, 300, 500], "area": 80000,
+                         "region": [0, 0, 640, 640], "score": 0.85, "attributes": []},
+            "false_positive": false, "stationary": false, "active": true
+        }
+    })
+}
+
+fn ce_folders(storage: &Path) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(storage.join("events"))
+        .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    folders.sort();
+    folders
+}
+
+fn frigate_with_sample_clips() -> FrigateApi {
+    let sample = sample_ce();
+    FrigateApi::start(Setup {
+        clips: HashMap::from([
+            ("front_door".to_string(), sample.join("front_door/front_door-1.mp4")),
+            ("driveway".to_string(), sample.join("driveway/driveway-1.mp4")),
+        ]),
+        export_looks_until_done: 1,
+        ..Setup::default()
+    })
+}
+
+/// Clip downloads the server has answered (exports and fallback clips).
+fn downloads(frigate: &FrigateApi) -> usize {
+    frigate
+        .log()
+        .iter()
+        .filter(|line| line.starts_with("GET /exports/") || line.ends_with("clip.mp4"))
+        .count()
+}
+
+#[test]
+fn two_cameras_one_ce_summary_and_notifications() {
+    let broker = Mosquitto::start();
+    let frigate = frigate_with_sample_clips();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &broker, &frigate, "fb-two-cameras");
+    let observer = Observer::connect(&broker, "observer-two-cameras");
+    let _service = Service::start(&config);
+    std::thread::sleep(Duration::from_secs(2));
+
+    let start = now() - 20.0;
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "1-aaaaaa", "front_door", start, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "2-bbbbbb", "driveway", start + 2.0, None),
+    );
+    observer.publish_raw("frigate/events", b"{not json");
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "1-aaaaaa", "front_door", start, Some(start + 12.0)),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "2-bbbbbb", "driveway", start + 2.0, Some(start + 15.0)),
+    );
+
+    let seen = observer.until_status("clip_ready", Duration::from_secs(240));
+    let statuses: Vec<&str> = seen.iter().map(|n| n["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses.first(), Some(&"new"), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == "new").count(),
+        1,
+        "one CE: {statuses:?}"
+    );
+    let ready = seen.last().unwrap();
+    assert!(ready["tag"].as_str().unwrap().starts_with("frigate_ce_"));
+    assert_eq!(
+        ready["clear_tag"], ready["tag"],
+        "clip_ready replaces the CE's earlier notification"
+    );
+
+    let storage = dir.path().join("storage");
+    let folders = ce_folders(&storage);
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let ce = &folders[0];
+    for camera in ["front_door", "driveway"] {
+        assert!(
+            ce.join(camera).join(format!("{camera}-1.mp4")).is_file(),
+            "{camera} clip"
+        );
+        assert!(ce.join(camera).join("detection.json").is_file(), "{camera} sidecar");
+    }
+    let name = ce.file_name().unwrap().to_string_lossy().into_owned();
+    let info = video_info(&ce.join(format!("{name}_summary.mp4")));
+    assert_eq!((info.width, info.height), (1440, 1080));
+    assert_eq!(downloads(&frigate), 2, "one download per camera: {:?}", frigate.log());
+}
+
+#[test]
+fn short_event_is_discarded_and_long_event_canceled() {
+    let broker = Mosquitto::start();
+    let frigate = frigate_with_sample_clips();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &broker, &frigate, "fb-discard");
+    let observer = Observer::connect(&broker, "observer-discard");
+    let _service = Service::start(&config);
+    std::thread::sleep(Duration::from_secs(2));
+
+    let start = now() - 100.0;
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "3-cccccc", "front_door", start, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "3-cccccc", "front_door", start, Some(start + 0.5)),
+    );
+    observer.until_status("discarded", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_secs(5));
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "4-dddddd", "driveway", start, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "4-dddddd", "driveway", start, Some(start + 90.0)),
+    );
+    observer.until_status("canceled", Duration::from_secs(30));
+
+    let folders = ce_folders(&dir.path().join("storage"));
+    assert_eq!(folders.len(), 1, "the discarded CE's folder is removed: {folders:?}");
+    assert!(folders[0].to_string_lossy().ends_with("-canceled"));
+    assert_eq!(downloads(&frigate), 0);
+}
+
+#[test]
+fn sigkill_after_export_resumes_without_downloading_again() {
+    let broker = Mosquitto::start();
+    let frigate = frigate_with_sample_clips();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &broker, &frigate, "fb-resume");
+    let observer = Observer::connect(&broker, "observer-resume");
+    let service = Service::start(&config);
+    std::thread::sleep(Duration::from_secs(2));
+
+    let start = now() - 20.0;
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "5-eeeeee", "front_door", start, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "5-eeeeee", "front_door", start, Some(start + 10.0)),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while downloads(&frigate) == 0 {
+        assert!(Instant::now() < deadline, "the clip was never downloaded");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Let the download land and be journaled, then kill the service mid-processing.
+    std::thread::sleep(Duration::from_millis(1500));
+    service.sigkill();
+    let _service = Service::start(&config);
+    observer.until_status("clip_ready", Duration::from_secs(240));
+    assert_eq!(
+        downloads(&frigate),
+        1,
+        "the clip is not downloaded twice: {:?}",
+        frigate.log()
+    );
+    let folders = ce_folders(&dir.path().join("storage"));
+    assert_eq!(folders.len(), 1);
+    assert!(folders[0].join("front_door/detection.json").is_file());
+}
+
+#[test]
+fn events_published_while_the_service_is_down_are_not_lost() {
+    let broker = Mosquitto::start();
+    let frigate = frigate_with_sample_clips();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &broker, &frigate, "fb-offline");
+    let observer = Observer::connect(&broker, "observer-offline");
+    // The first run registers the persistent session, then stops cleanly.
+    let service = Service::start(&config);
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(service.sigterm().success());
+
+    let start = now() - 20.0;
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "6-ffffff", "driveway", start, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "6-ffffff", "driveway", start, Some(start + 8.0)),
+    );
+    let _service = Service::start(&config);
+    observer.until_status("clip_ready", Duration::from_secs(240));
+    assert_eq!(downloads(&frigate), 1);
+}
