@@ -4,7 +4,9 @@
 
 use super::load_config;
 use frigate_buffer::accelerator::selection::select_backends;
-use frigate_buffer::gpu::driver_probe::probe_driver;
+use frigate_buffer::gpu::cuda_context::GpuContext;
+use frigate_buffer::gpu::driver_probe::{probe_driver, DriverProbe};
+use frigate_buffer::gpu::nvdec::{query_decoder_caps, NvcuvidApi, NvdecCodec};
 use frigate_buffer::inference::{onnxruntime_library, ModelFile};
 use frigate_buffer::media::ffmpeg_tool;
 use serde_json::json;
@@ -15,6 +17,28 @@ fn status<T: std::fmt::Display>(result: Result<T, String>) -> String {
         Ok(value) => format!("ok: {value}"),
         Err(reason) => format!("no: {reason}"),
     }
+}
+
+/// The first GPU and its NVDEC capabilities, when the driver is there.
+fn nvdec_report(driver: &DriverProbe) -> Result<String, String> {
+    driver.cuda.clone()?;
+    driver.nvdec.clone()?;
+    let context = GpuContext::open(0).map_err(|err| err.to_string())?;
+    let name = context.device_name().map_err(|err| err.to_string())?;
+    let api = NvcuvidApi::load().map_err(|err| err.to_string())?;
+    let mut parts = vec![name];
+    for (label, codec) in [("H.264", NvdecCodec::H264), ("HEVC", NvdecCodec::Hevc)] {
+        let caps = query_decoder_caps(&api, &context, codec).map_err(|err| err.to_string())?;
+        parts.push(if caps.supported {
+            format!(
+                "{label} {} engines up to {}x{}",
+                caps.engine_count, caps.max_width, caps.max_height
+            )
+        } else {
+            format!("{label} not supported")
+        });
+    }
+    Ok(parts.join(", "))
 }
 
 /// Runs the command.
@@ -56,7 +80,7 @@ pub fn run(config: Option<&Path>, as_json: bool) -> anyhow::Result<()> {
             "cuda driver",
             status(driver.cuda.clone().map(|()| "libcuda.so.1 loads")),
         ),
-        ("nvdec", status(driver.nvdec.clone().map(|()| "libnvcuvid.so.1 loads"))),
+        ("nvdec", status(nvdec_report(&driver))),
         (
             "nvenc",
             status(driver.nvenc.clone().map(|()| "libnvidia-encode.so.1 loads")),

@@ -1,4 +1,11 @@
-//! NVIDIA GPU discovery. `driver_probe` tells whether the driver libraries
-//! exist, without linking or initialising them.
+//! NVIDIA GPU access, all loaded at run time so the binary starts without a
+//! driver:
+//!
+//! - `driver_probe`: whether the driver libraries exist (no CUDA call).
+//! - `cuda_context`: a CUDA context owned by the thread that opened it.
+//! - `nvdec`: NVDEC hardware decoding (libnvcuvid) of H.264/HEVC access units
+//!   into NV12 frames that stay in device memory, and decoder capabilities.
 
+pub mod cuda_context;
 pub mod driver_probe;
+pub mod nvdec;
