@@ -12,7 +12,7 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-packages=(build-essential pkg-config cmake ffmpeg mosquitto python3 python3-pip ca-certificates curl)
+packages=(build-essential pkg-config cmake libssl-dev ffmpeg mosquitto chromium python3 python3-pip ca-certificates curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,8 +25,16 @@
 //!   building a pipeline from a configuration.
 //! - [`fs_atomic`]: durable atomic writes; [`shipped_files`]: files shipped beside the binary.
 //! - [`bench`]: throughput measurements of the stages.
+//! - [`service`]: `frigate-buffer run`: MQTT ingest, fetch, coordinator, notifier threads.
+//! - [`ce`]: the CE lifecycle state machine and the durable journal.
+//! - [`frigate`]: Frigate's MQTT messages and HTTP API client.
+//! - [`notify`]: Home Assistant notification payloads and the rate limit.
+//! - [`api`]: the HTTP API: viewer page, CE index, keep/delete, files, /healthz, /metrics.
+//! - [`metrics`]: Prometheus metrics; [`retention`]: deletion of old CE folders.
 
 pub mod accelerator;
+pub mod ai;
+pub mod api;
 pub mod assemble;
 pub mod bench;
 pub mod ce;
@@ -39,11 +47,13 @@ pub mod fs_atomic;
 pub mod gpu;
 pub mod inference;
 pub mod media;
+pub mod metrics;
 pub mod motion;
 pub mod notify;
 pub mod offline;
 pub mod pipeline;
 pub mod render;
+pub mod retention;
 pub mod service;
 pub mod shipped_files;
 pub mod sidecar;

@@ -64,7 +64,7 @@ fn now() -> f64 {
 fn write_config(dir: &Path, broker: &Mosquitto, frigate: &FrigateApi, client_id: &str) -> PathBuf {
     let config = dir.join("config.yaml");
     let text = format!(
-        "pipeline: cpu\nnetwork:\n  mqtt_broker: 127.0.0.1\n  mqtt_port: {}\n  mqtt_client_id: {client_id}\n  frigate_url: {}\n  storage_path: {}\nsettings:\n  event_gap_seconds: 3\n  minimum_event_seconds: 1\n  max_event_length_seconds: 60\n  export_buffer_before: 0\n  export_buffer_after: 0\n",
+        "pipeline: cpu\nnetwork:\n  mqtt_broker: 127.0.0.1\n  mqtt_port: {}\n  mqtt_client_id: {client_id}\n  frigate_url: {}\n  storage_path: {}\n  api_port: 0\nsettings:\n  event_gap_seconds: 3\n  minimum_event_seconds: 1\n  max_event_length_seconds: 60\n  export_buffer_before: 0\n  export_buffer_after: 0\n",
         broker.port,
         frigate.base_url(),
         dir.join("storage").display()

@@ -14,7 +14,8 @@ mod runtime;
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset};
 pub use runtime::{
-    CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls, NotificationSettings, SummaryConfig,
+    ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls, NotificationSettings,
+    SummaryConfig,
 };
 
 use std::path::Path;

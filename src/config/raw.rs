@@ -56,6 +56,8 @@ pub struct RawNetwork {
     pub api_host: Option<String>,
     /// Port of the HTTP API.
     pub api_port: Option<u16>,
+    /// Bearer token the HTTP API requires (env `API_TOKEN`).
+    pub api_token: Option<String>,
     /// Base URL under which this service's files are reachable, for notification links.
     pub public_url: Option<String>,
 }

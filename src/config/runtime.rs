@@ -104,6 +104,27 @@ impl std::fmt::Debug for MqttSettings {
     }
 }
 
+/// The HTTP API.
+#[derive(Clone)]
+pub struct ApiSettings {
+    /// Address to bind (localhost unless configured).
+    pub host: String,
+    /// Port to bind.
+    pub port: u16,
+    /// Bearer token required on every route but `/healthz` (never logged).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for ApiSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
 /// A camera to follow.
 #[derive(Debug, Clone)]
 pub struct CameraSettings {
@@ -155,6 +176,8 @@ pub struct Config {
     pub notifications: NotificationSettings,
     /// Days before a CE folder is deleted.
     pub retention_days: f64,
+    /// The HTTP API.
+    pub api: ApiSettings,
 }
 
 /// Reads an environment override, treating an empty value as unset.
@@ -380,6 +403,13 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let api = ApiSettings {
+            host: network.api_host.clone().unwrap_or_else(|| "127.0.0.1".into()),
+            port: network.api_port.unwrap_or(5055),
+            token: env_override("API_TOKEN")
+                .or(network.api_token.clone())
+                .filter(|t| !t.is_empty()),
+        };
         let home_assistant = notifications.home_assistant;
         let notifications = NotificationSettings {
             enabled: home_assistant.enabled.unwrap_or(true),
@@ -420,6 +450,7 @@ impl Config {
             frigate_url: frigate_url.trim_end_matches('/').to_string(),
             notifications,
             retention_days,
+            api,
         })
     }
 }

@@ -4,7 +4,9 @@
 
 use super::messages::{NotifyRequest, ReadyCe};
 use super::notifier::now_epoch;
+use super::shared::ServiceShared;
 use crate::ce::journal::{self, JournalStep};
+use crate::metrics::{CeFinalState, CeStage, ErrorKind, FrameStage};
 use crate::notify::{CeFacts, Milestone, Status};
 use crate::pipeline::ce_run::{CeDriver, CeOutcome};
 use crate::pipeline::messages::CeJob;
@@ -20,6 +22,8 @@ use std::time::{Duration, Instant};
 struct InFlight {
     /// Label of the first event.
     label: String,
+    /// When the CE closed (epoch seconds).
+    closed_at: f64,
 }
 
 fn journal_step(folder: &Path, step: &JournalStep) {
@@ -29,8 +33,30 @@ fn journal_step(folder: &Path, step: &JournalStep) {
 }
 
 /// Journals a finished CE and asks for its notification.
-fn conclude(outcome: &CeOutcome, label: &str, public_url: &str, notify: &Sender<NotifyRequest>) {
+fn conclude(
+    outcome: &CeOutcome,
+    flight: &InFlight,
+    public_url: &str,
+    notify: &Sender<NotifyRequest>,
+    shared: &ServiceShared,
+) {
     let folder = &outcome.folder;
+    let metrics = &shared.metrics;
+    metrics.leave_ce_stage(CeStage::Processing);
+    let camera_errors = outcome.cameras.iter().filter(|c| c.error.is_some()).count() as u64;
+    (0..camera_errors).for_each(|_| metrics.record_error(ErrorKind::Decode));
+    let sampled: usize = outcome.cameras.iter().map(|c| c.sampled_frames).sum();
+    metrics.add_frames(FrameStage::Detect, sampled as u64);
+    metrics.add_frames(FrameStage::Render, outcome.summary_frames);
+    metrics.add_frames(FrameStage::Encode, outcome.summary_frames);
+    if outcome.summary.is_some() {
+        metrics.record_ce_final_state(CeFinalState::Finished);
+        let latency = (now_epoch() - flight.closed_at).max(0.0);
+        metrics.observe_ce_close_to_summary(Duration::from_secs_f64(latency));
+    } else {
+        metrics.record_error(ErrorKind::Encode);
+        metrics.record_ce_final_state(CeFinalState::Failed);
+    }
     if outcome.cameras.iter().any(|c| c.sidecar.is_some()) {
         journal_step(folder, &JournalStep::SidecarsDone);
     }
@@ -50,7 +76,7 @@ fn conclude(outcome: &CeOutcome, label: &str, public_url: &str, notify: &Sender<
     let facts = CeFacts {
         ce_id: outcome.ce_id.clone(),
         camera: outcome.primary_camera.clone().unwrap_or_default(),
-        label: label.to_string(),
+        label: flight.label.clone(),
         camera_count: outcome.cameras.iter().filter(|c| c.sidecar.is_some()).count(),
         image_url: outcome.preview_gif.as_deref().map(link),
         video_url: outcome.summary.as_deref().map(link),
@@ -68,6 +94,9 @@ fn conclude(outcome: &CeOutcome, label: &str, public_url: &str, notify: &Sender<
         },
     );
     journal_step(folder, &JournalStep::Finished);
+    if let Some(name) = folder.file_name() {
+        shared.deactivate(&name.to_string_lossy());
+    }
 }
 
 /// Runs until `ready` closes and every submitted CE has finished, or until
@@ -79,6 +108,7 @@ pub fn run_coordinator(
     notify: Sender<NotifyRequest>,
     public_url: String,
     drain_limit: Duration,
+    shared: ServiceShared,
 ) {
     let mut driver = CeDriver::new(&pipeline, params);
     let mut in_flight: HashMap<String, InFlight> = HashMap::new();
@@ -102,7 +132,7 @@ pub fn run_coordinator(
             recv(ready_or_never) -> message => match message {
                 Ok(ce) => {
                     let job = Arc::new(CeJob::new(ce.ce_id.clone(), ce.folder.clone(), ce.window_start, ce.window_seconds, ce.clips));
-                    in_flight.insert(ce.ce_id.clone(), InFlight { label: ce.label });
+                    in_flight.insert(ce.ce_id.clone(), InFlight { label: ce.label, closed_at: ce.closed_at });
                     driver.submit(job, ce.failed, true);
                 }
                 Err(_) => {
@@ -118,14 +148,17 @@ pub fn run_coordinator(
             recv(tick) -> _ => {}
         }
         for outcome in driver.take_finished() {
-            let label = in_flight.remove(&outcome.ce_id).map(|f| f.label).unwrap_or_default();
+            let flight = in_flight.remove(&outcome.ce_id).unwrap_or(InFlight {
+                label: String::new(),
+                closed_at: now_epoch(),
+            });
             tracing::info!(
                 ce = %outcome.ce_id,
                 summary = ?outcome.summary,
                 error = ?outcome.summary_error,
                 "consolidated event processed"
             );
-            conclude(&outcome, &label, &public_url, &notify);
+            conclude(&outcome, &flight, &public_url, &notify, &shared);
         }
     }
     drop(driver);

@@ -5,8 +5,10 @@
 
 use super::messages::{FetchJob, ReadyCe};
 use super::notifier::now_epoch;
+use super::shared::ServiceShared;
 use crate::ce::journal::{self, JournalStep};
 use crate::frigate::http::FrigateClient;
+use crate::metrics::{CeStage, ErrorKind};
 use crate::pipeline::messages::CameraClip;
 use crossbeam_channel::{Receiver, Sender};
 
@@ -16,7 +18,7 @@ pub fn clip_file_name(camera: &str) -> String {
 }
 
 /// Runs until `jobs` closes; every job ends as one [`ReadyCe`].
-pub fn run_fetch(jobs: Receiver<FetchJob>, client: FrigateClient, ready: Sender<ReadyCe>) {
+pub fn run_fetch(jobs: Receiver<FetchJob>, client: FrigateClient, ready: Sender<ReadyCe>, shared: ServiceShared) {
     for job in jobs.iter() {
         let mut clips = Vec::new();
         let mut failed: Vec<(String, String)> = job.failed.clone().into_iter().collect();
@@ -55,6 +57,7 @@ pub fn run_fetch(jobs: Receiver<FetchJob>, client: FrigateClient, ready: Sender<
                     }
                 }
                 Err(error) => {
+                    shared.metrics.record_error(ErrorKind::Fetch);
                     tracing::error!(ce = %job.ce_id, camera, "clip not fetched: {error}");
                     failed.push((camera.clone(), error.clone()));
                     JournalStep::ClipFailed {
@@ -64,6 +67,7 @@ pub fn run_fetch(jobs: Receiver<FetchJob>, client: FrigateClient, ready: Sender<
                 }
             };
             if let Err(err) = journal::append(&job.folder, now_epoch(), &step) {
+                shared.metrics.record_error(ErrorKind::Journal);
                 tracing::error!(ce = %job.ce_id, "{err}");
             }
         }
@@ -75,7 +79,10 @@ pub fn run_fetch(jobs: Receiver<FetchJob>, client: FrigateClient, ready: Sender<
             clips,
             failed,
             label: job.label,
+            closed_at: job.closed_at,
         };
+        shared.metrics.leave_ce_stage(CeStage::Fetching);
+        shared.metrics.enter_ce_stage(CeStage::Processing);
         if ready.send(ce).is_err() {
             return;
         }

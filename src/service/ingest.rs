@@ -6,26 +6,18 @@
 
 use super::messages::{FetchJob, NotifyRequest};
 use super::notifier::now_epoch;
+use super::shared::ServiceShared;
 use crate::ce::journal::{self, JournalStep};
 use crate::ce::lifecycle::{EventKind, EventUpdate, Lifecycle, LifecycleAction};
 use crate::frigate::mqtt::{self as frigate_mqtt, FrigateEvent, FrigateMessage};
+use crate::metrics::{CeFinalState, CeStage, ErrorKind, MqttTopic};
 use crate::notify::{CeFacts, Milestone};
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use paho_mqtt as mqtt;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-/// Counters of the ingest thread, readable from any thread.
-#[derive(Debug, Default)]
-pub struct IngestCounters {
-    /// Messages received on our topics.
-    pub messages: AtomicU64,
-    /// Messages dropped as malformed.
-    pub malformed: AtomicU64,
-}
 
 /// Converts a parsed Frigate event into the lifecycle's input.
 fn event_update(kind: &frigate_mqtt::EventKind, event: &FrigateEvent) -> EventUpdate {
@@ -59,8 +51,8 @@ pub struct Ingest {
     pub fetch: Sender<FetchJob>,
     /// Notifications out.
     pub notify: Sender<NotifyRequest>,
-    /// Counters.
-    pub counters: Arc<IngestCounters>,
+    /// Metrics and the active-CE set.
+    pub shared: ServiceShared,
     /// Camera and label of each open CE's first event, for notifications.
     pub openers: HashMap<String, (String, String)>,
 }
@@ -87,7 +79,7 @@ impl Ingest {
     fn on_message(&mut self, message: &mqtt::Message) {
         match frigate_mqtt::parse_message(&self.topic_prefix, message.topic(), message.payload()) {
             Ok(Some(parsed)) => {
-                self.counters.messages.fetch_add(1, Ordering::Relaxed);
+                self.shared.metrics.record_mqtt_message();
                 if let FrigateMessage::Event(event) = parsed {
                     let update = event_update(&event.kind, &event.after);
                     let actions = self.lifecycle.on_event(&update, now_epoch());
@@ -96,7 +88,9 @@ impl Ingest {
             }
             Ok(None) => {}
             Err(err) => {
-                self.counters.malformed.fetch_add(1, Ordering::Relaxed);
+                self.shared
+                    .metrics
+                    .record_mqtt_malformed(MqttTopic::classify(message.topic()));
                 tracing::warn!("malformed message dropped: {err}");
             }
         }
@@ -108,6 +102,7 @@ impl Ingest {
 
     fn journal(&self, folder: &Path, step: JournalStep) {
         if let Err(err) = journal::append(folder, now_epoch(), &step) {
+            self.shared.metrics.record_error(ErrorKind::Journal);
             tracing::error!("{err}");
         }
     }
@@ -139,6 +134,8 @@ impl Ingest {
                     start_time,
                 } => {
                     let path = self.folder(&folder);
+                    self.shared.activate(&folder);
+                    self.shared.metrics.enter_ce_stage(CeStage::Open);
                     if let Err(err) = std::fs::create_dir_all(&path) {
                         tracing::error!("{}: {err}", path.display());
                     }
@@ -192,6 +189,7 @@ impl Ingest {
                     if let Err(err) = std::fs::remove_dir_all(&path) {
                         tracing::warn!("{}: {err}", path.display());
                     }
+                    self.finish_open(&folder, CeFinalState::Discarded);
                     tracing::info!(ce = %ce_id, "consolidated event discarded (events too short)");
                     self.notify(&ce_id, Milestone::Discarded);
                     self.openers.remove(&ce_id);
@@ -203,6 +201,7 @@ impl Ingest {
                     if let Err(err) = std::fs::rename(&path, &canceled) {
                         tracing::warn!("{}: {err}", path.display());
                     }
+                    self.finish_open(&folder, CeFinalState::Canceled);
                     tracing::info!(ce = %ce_id, "consolidated event canceled (event too long)");
                     self.notify(&ce_id, Milestone::Canceled);
                     self.openers.remove(&ce_id);
@@ -231,6 +230,8 @@ impl Ingest {
                     }
                     let label = self.openers.remove(&ce_id).map(|(_, label)| label).unwrap_or_default();
                     tracing::info!(ce = %ce_id, ?cameras, "consolidated event closed");
+                    self.shared.metrics.leave_ce_stage(CeStage::Open);
+                    self.shared.metrics.enter_ce_stage(CeStage::Fetching);
                     let job = FetchJob {
                         ce_id,
                         folder: path,
@@ -241,11 +242,19 @@ impl Ingest {
                         label,
                         fetched: BTreeMap::new(),
                         failed: BTreeMap::new(),
+                        closed_at: now_epoch(),
                     };
                     let _ = self.fetch.send(job);
                 }
             }
         }
+    }
+
+    /// Accounts for an open CE that ended without a summary.
+    fn finish_open(&self, folder: &str, state: CeFinalState) {
+        self.shared.deactivate(folder);
+        self.shared.metrics.leave_ce_stage(CeStage::Open);
+        self.shared.metrics.record_ce_final_state(state);
     }
 
     /// Folder of a CE: its id without the `ce_` prefix (see `ce::lifecycle::CeIdentity`).

@@ -27,6 +27,8 @@ pub struct FetchJob {
     pub fetched: BTreeMap<String, PathBuf>,
     /// Cameras already known to have failed, with the reason.
     pub failed: BTreeMap<String, String>,
+    /// When the CE closed (epoch seconds), for the close-to-summary latency.
+    pub closed_at: f64,
 }
 
 /// A CE whose clips are on disk, ready for the pipeline.
@@ -46,6 +48,8 @@ pub struct ReadyCe {
     pub failed: Vec<(String, String)>,
     /// Label of the first event, for notifications.
     pub label: String,
+    /// When the CE closed (epoch seconds), for the close-to-summary latency.
+    pub closed_at: f64,
 }
 
 /// A notification to send (subject to the rate limit).

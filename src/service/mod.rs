@@ -17,15 +17,20 @@ pub mod messages;
 pub mod mqtt_link;
 pub mod notifier;
 pub mod resume;
+pub mod retention_thread;
+pub mod shared;
 
+use crate::api::{spawn_api, ApiConfig, ApiError, ApiHooks};
 use crate::assemble::{start_pipeline, StartError};
 use crate::ce::journal::JournalError;
 use crate::ce::lifecycle::{CameraFilter, Lifecycle, LifecycleConfig};
 use crate::config::Config;
 use crate::frigate::http::{FetchPolicy, FrigateClient};
 use crate::frigate::mqtt::subscriptions;
-use ingest::{Ingest, IngestCounters};
+use crate::metrics::ServiceMetrics;
+use ingest::Ingest;
 use mqtt_link::MqttLinkError;
+use shared::ServiceShared;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +47,9 @@ pub enum ServiceError {
     /// The MQTT connection could not be set up.
     #[error("{0}")]
     Mqtt(#[from] MqttLinkError),
+    /// The HTTP API could not start.
+    #[error("{0}")]
+    Api(#[from] ApiError),
     /// The journal could not be replayed.
     #[error("{0}")]
     Journal(#[from] JournalError),
@@ -91,6 +99,32 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     })?;
     let (pipeline, backends) = start_pipeline(config)?;
     tracing::info!(backend = backends.accelerator, storage = %config.storage_path.display(), "pipeline started");
+    let shared = ServiceShared::new(ServiceMetrics::new(&[]));
+    let started_at = std::time::Instant::now();
+    let telemetry = pipeline.telemetry().clone();
+    let bind = format!("{}:{}", config.api.host, config.api.port);
+    let bind = bind
+        .parse()
+        .or_else(|_| std::net::ToSocketAddrs::to_socket_addrs(&bind).map(|mut a| a.next().expect("resolved")))
+        .map_err(|err| ServiceError::Storage {
+            path: format!("network.api_host/api_port {bind}"),
+            source: err,
+        })?;
+    let (metrics_shared, active_shared) = (shared.clone(), shared.clone());
+    let api = spawn_api(
+        ApiConfig {
+            bind,
+            storage: config.storage_path.clone(),
+            token: config.api.token.clone(),
+        },
+        ApiHooks {
+            metrics: Arc::new(move || {
+                crate::metrics::render(&metrics_shared.metrics, &telemetry, started_at.elapsed().as_secs_f64())
+            }),
+            is_active: Arc::new(move |folder| active_shared.is_active(folder)),
+        },
+    )?;
+    tracing::info!(address = %api.local_addr(), "HTTP API listening");
     let link = mqtt_link::open(&config.mqtt)?;
 
     let (fetch_tx, fetch_rx) = crossbeam_channel::bounded(64);
@@ -103,12 +137,15 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         notifier::run_notifier(notify_rx, client, notifications.topic, notifications.enabled)
     });
     let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::default());
-    let ready_for_fetch = ready_tx.clone();
-    let fetcher = spawn("fetch", move || fetch::run_fetch(fetch_rx, frigate, ready_for_fetch));
-    let (params, public_url, notify_for_coordinator) = (
+    let (ready_for_fetch, fetch_shared) = (ready_tx.clone(), shared.clone());
+    let fetcher = spawn("fetch", move || {
+        fetch::run_fetch(fetch_rx, frigate, ready_for_fetch, fetch_shared)
+    });
+    let (params, public_url, notify_for_coordinator, coordinator_shared) = (
         config.plan.clone(),
         config.notifications.public_url.clone(),
         notify_tx.clone(),
+        shared.clone(),
     );
     let coordinator = spawn("coordinator", move || {
         coordinator::run_coordinator(
@@ -118,7 +155,17 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
             notify_for_coordinator,
             public_url,
             DRAIN_LIMIT,
+            coordinator_shared,
         )
+    });
+    let (storage, retention_days, retention_shared, retention_stop) = (
+        config.storage_path.clone(),
+        config.retention_days,
+        shared.clone(),
+        shutdown.clone(),
+    );
+    let retention = spawn("retention", move || {
+        retention_thread::run_retention(&storage, retention_days, &retention_shared, &retention_stop)
     });
 
     let mut ingest = Ingest {
@@ -127,7 +174,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         topic_prefix: config.mqtt.topic_prefix.clone(),
         fetch: fetch_tx.clone(),
         notify: notify_tx,
-        counters: Arc::new(IngestCounters::default()),
+        shared,
         openers: Default::default(),
     };
     let resumed = resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx);
@@ -153,5 +200,9 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let _ = fetcher.join();
     let _ = coordinator.join();
     let _ = notifier.join();
+    let _ = retention.join();
+    if let Err(err) = api.stop() {
+        tracing::warn!("{err}");
+    }
     started
 }

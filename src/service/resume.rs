@@ -8,6 +8,7 @@ use super::messages::{FetchJob, ReadyCe};
 use super::notifier::now_epoch;
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep};
 use crate::ce::lifecycle::{RestoredCe, RestoredEvent};
+use crate::metrics::CeStage;
 use crate::pipeline::messages::CameraClip;
 use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
@@ -32,6 +33,7 @@ fn fetch_job(record: &CeRecord) -> Option<FetchJob> {
         label: record.label.clone(),
         fetched: record.clips.clone(),
         failed: record.failed_clips.clone(),
+        closed_at: now_epoch(),
     })
 }
 
@@ -50,17 +52,28 @@ pub fn resume(
             tracing::warn!(ce = %record.ce_id, lines = record.skipped_lines, "torn journal lines ignored");
         }
         let step = record.next_step();
+        let folder_name = record
+            .folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stage = match step {
+            NextStep::AwaitEvents => Some(CeStage::Open),
+            NextStep::Fetch { .. } => Some(CeStage::Fetching),
+            NextStep::Process => Some(CeStage::Processing),
+            NextStep::Notify | NextStep::Done => None,
+        };
+        if let Some(stage) = stage {
+            ingest.shared.activate(&folder_name);
+            ingest.shared.metrics.enter_ce_stage(stage);
+        }
         tracing::info!(ce = %record.ce_id, ?step, "resuming consolidated event");
         resumed += 1;
         match step {
             NextStep::AwaitEvents => {
                 let restored = RestoredCe {
                     ce_id: record.ce_id.clone(),
-                    folder: record
-                        .folder
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
+                    folder: folder_name.clone(),
                     events: record
                         .events
                         .iter()
@@ -107,6 +120,7 @@ pub fn resume(
                     clips,
                     failed: record.failed_clips.clone().into_iter().collect(),
                     label: record.label.clone(),
+                    closed_at: now_epoch(),
                 });
             }
             NextStep::Notify | NextStep::Done => {

@@ -83,10 +83,12 @@ impl ConsolidatedEvent {
         self.events.iter().find(|event| event.event_id == event_id)
     }
 
-    /// True while a new event may join: not closing, and less than one gap
-    /// since the last activity.
+    /// True while a new event may join: not closing, and either one of its
+    /// events is still open (the incident is visibly going on) or less than
+    /// one gap has passed since the last activity.
     pub(super) fn accepts_joins(&self, now: f64, event_gap_seconds: f64) -> bool {
-        !self.is_due(now) && now - self.last_activity < event_gap_seconds
+        let ongoing = self.events.iter().any(|event| event.end_time.is_none());
+        !self.is_due(now) && (ongoing || now - self.last_activity < event_gap_seconds)
     }
 
     /// Adds `event` as a member at `now`.
@@ -278,13 +280,23 @@ mod tests {
     }
 
     #[test]
-    fn joins_accepted_only_within_the_gap_and_before_the_ce_is_due() {
+    fn joins_accepted_while_ongoing_or_within_the_gap_and_before_the_ce_is_due() {
         let ce = ConsolidatedEvent::open(identity(), tracked("a", "front", 100.0, None), 100.0);
         assert!(ce.accepts_joins(219.9, 120.0));
-        assert!(!ce.accepts_joins(220.0, 120.0));
+        assert!(ce.accepts_joins(500.0, 120.0), "event 'a' is still open");
         let mut due = ce.clone();
         due.end_event("a", 130.0, 130.0, 10.0);
         assert!(due.accepts_joins(139.0, 120.0));
         assert!(!due.accepts_joins(140.0, 120.0)); // closing at 130 + 10
+        let ended = ConsolidatedEvent::restored(
+            identity(),
+            vec![tracked("a", "front", 100.0, Some(110.0))],
+            110.0,
+            500.0,
+        );
+        assert!(
+            !ended.accepts_joins(230.0, 120.0),
+            "no open event and a full gap since the last activity"
+        );
     }
 }

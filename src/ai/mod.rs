@@ -1,0 +1,28 @@
+//! The AI analysis of a CE (SPEC §8): its frames rendered, sent to an OpenAI-compatible
+//! endpoint, the answer parsed and written beside the CE's other outputs.
+//!
+//! - `frame_render`: one source frame + `AiCrop` + label → 1280×720 quality-90 JPEG.
+//! - `prompt`: the system prompt and the user text.
+//! - `client`: the chat-completions request, timeout, retry and hourly cap.
+//! - `hourly_cap`: the rolling count of frames sent per hour.
+//! - `parse`: the lenient reading of the answer into `AnalysisResult`.
+//! - `error`: `AiError`, why an analysis produced no result.
+//! - `outputs`: `ai_frame_analysis/` frames and manifest, `analysis_result.json`.
+//!
+//! Which frames are sent and how each is cropped is decided in `timeline::ai_frames`.
+
+pub mod client;
+pub mod error;
+pub mod frame_render;
+pub mod hourly_cap;
+pub mod outputs;
+pub mod parse;
+pub mod prompt;
+
+pub use client::{AiClient, AiSettings};
+pub use error::AiError;
+pub use frame_render::{AiFrameJpeg, AiFrameRenderer, AiRenderError, AI_FRAME_SIZE};
+pub use hourly_cap::{CapExceeded, HourlyFrameCap};
+pub use outputs::{write_ai_frames, write_analysis_result, AiOutputError, AnalysisRecord, ManifestEntry};
+pub use parse::AnalysisResult;
+pub use prompt::AnalysisContext;
