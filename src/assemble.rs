@@ -6,6 +6,7 @@
 
 use crate::accelerator::cpu::CpuBackendFactory;
 use crate::accelerator::selection::{select_backends, BackendPlan, SelectionError};
+use crate::ai::{AiClient, AiSettings};
 use crate::config::Config;
 use crate::detect::labels::Labels;
 use crate::encode::ffmpeg_x264::X264Factory;
@@ -58,6 +59,11 @@ pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartE
             fps: config.summary.fps,
         },
         frame_interval: detector.frame_interval,
+        ai: config.ai.as_ref().map(|ai| {
+            let mut settings = AiSettings::new(&ai.base_url, ai.api_key.clone(), &ai.model);
+            settings.frames_per_hour_cap = ai.frames_per_hour_cap;
+            AiClient::new(settings)
+        }),
     };
     let pipeline = Pipeline::start(parts).map_err(StartError::Stage)?;
     Ok((pipeline, backends))

@@ -1,10 +1,10 @@
 //! The AI client against a local OpenAI-compatible endpoint: what it sends (headers, model,
 //! temperature, prompts, images) and how it treats good, garbled, failing and refused answers.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
+mod common;
+
+use common::openai_stub::{completion, Recorded, Reply, StubEndpoint};
+use std::sync::OnceLock;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -14,114 +14,12 @@ use frigate_buffer::ai::{
 use frigate_buffer::render::frame::RgbFrame;
 use frigate_buffer::render::jpeg::encode_jpeg;
 use frigate_buffer::timeline::AiCrop;
-use serde_json::Value;
 
 const KEY: &str = "sk-test-0123456789";
 
 const GOOD_ANSWER: &str = "```json\n{\"title\": \"Courier leaves a parcel\", \"scene\": \"A courier walks from the \
     driveway to the porch.\", \"shortSummary\": \"Parcel delivered.\", \"confidence\": 0.9, \
     \"potential_threat_level\": 0}\n```";
-
-/// One scripted reply of the endpoint.
-enum Reply {
-    /// Answer with this status and body.
-    Http(u16, String),
-    /// Close the connection without answering.
-    Hang,
-}
-
-/// A request as the endpoint saw it.
-struct Recorded {
-    /// Header lines, names lower-cased.
-    headers: Vec<(String, String)>,
-    /// The JSON body.
-    body: Value,
-}
-
-impl Recorded {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-}
-
-/// A one-connection-at-a-time HTTP endpoint on 127.0.0.1 that plays `replies` in order, then
-/// stops.
-struct StubEndpoint {
-    base_url: String,
-    recorded: Arc<Mutex<Vec<Recorded>>>,
-    server: JoinHandle<()>,
-}
-
-impl StubEndpoint {
-    fn start(replies: Vec<Reply>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let recorded = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&recorded);
-        let server = std::thread::spawn(move || {
-            for reply in replies {
-                let (stream, _) = listener.accept().unwrap();
-                let mut reader = BufReader::new(stream);
-                let mut request_line = String::new();
-                reader.read_line(&mut request_line).unwrap();
-                assert!(request_line.starts_with("POST /v1/chat/completions "), "{request_line}");
-                let mut headers = Vec::new();
-                loop {
-                    let mut line = String::new();
-                    reader.read_line(&mut line).unwrap();
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    let (name, value) = line.split_once(':').unwrap();
-                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-                }
-                let length: usize = headers
-                    .iter()
-                    .find(|(name, _)| name == "content-length")
-                    .map(|(_, value)| value.parse().unwrap())
-                    .expect("request has a Content-Length");
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                sink.lock().unwrap().push(Recorded {
-                    headers,
-                    body: serde_json::from_slice(&body).unwrap(),
-                });
-                let mut stream = reader.into_inner();
-                if let Reply::Http(status, text) = reply {
-                    let response = format!(
-                        "HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\n\
-                         Content-Length: {}\r\nConnection: close\r\n\r\n{text}",
-                        text.len()
-                    );
-                    stream.write_all(response.as_bytes()).unwrap();
-                }
-            }
-        });
-        Self {
-            base_url,
-            recorded,
-            server,
-        }
-    }
-
-    /// Waits until every reply was played and returns the requests.
-    fn finish(self) -> Vec<Recorded> {
-        self.server.join().unwrap();
-        Arc::try_unwrap(self.recorded).ok().unwrap().into_inner().unwrap()
-    }
-
-    /// How many requests arrived so far, without waiting for the remaining replies.
-    fn seen(&self) -> usize {
-        self.recorded.lock().unwrap().len()
-    }
-}
-
-fn completion(content: &str) -> String {
-    serde_json::json!({"id": "x", "object": "chat.completion",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]})
-    .to_string()
-}
 
 fn client(base_url: &str) -> AiClient {
     AiClient::new(AiSettings::new(base_url, Some(KEY.into()), "vision-model"))

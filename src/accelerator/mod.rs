@@ -17,8 +17,9 @@ pub mod selection;
 
 pub use error::AcceleratorError;
 
+use crate::ai::AiFrameJpeg;
 use crate::pipeline::frame_pool::PooledBuffer;
-use crate::pipeline::messages::{CompileJob, DetectJob, SampledFrame};
+use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, SampledFrame};
 
 /// Counts reported by a finished detection pass.
 #[derive(Debug, Clone, Copy, Default)]
@@ -52,6 +53,9 @@ pub trait AcceleratorBackend {
         job: &CompileJob,
         emit: &mut dyn FnMut(PooledBuffer) -> bool,
     ) -> Result<u64, AcceleratorError>;
+
+    /// Cuts, stamps and JPEG-encodes the job's AI frames, in order.
+    fn render_ai_frames(&mut self, job: &AiFramesJob) -> Result<Vec<AiFrameJpeg>, AcceleratorError>;
 }
 
 /// Builds a backend on the thread that will own it.

@@ -120,6 +120,14 @@ fn print_human(run: &OfflineRun) {
     if let Some(gif) = &outcome.preview_gif {
         println!("preview: {}", gif.display());
     }
+    match (&outcome.analysis, &outcome.analysis_error) {
+        (Some(analysis), _) => println!(
+            "AI analysis: {} (threat level {}): {}",
+            analysis.title, analysis.potential_threat_level, analysis.short_summary
+        ),
+        (None, Some(error)) => eprintln!("AI analysis failed: {error}"),
+        (None, None) => {}
+    }
     println!(
         "detection pass {:.2} s, compile {:.2} s ({} backend)",
         outcome.detect_seconds, outcome.compile_seconds, run.backends.accelerator

@@ -14,8 +14,8 @@ mod runtime;
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset};
 pub use runtime::{
-    ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls, NotificationSettings,
-    SummaryConfig,
+    AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
+    NotificationSettings, SummaryConfig,
 };
 
 use std::path::Path;

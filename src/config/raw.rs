@@ -28,6 +28,24 @@ pub struct RawConfig {
     pub event_filters: RawEventFilters,
     /// Outgoing notifications.
     pub notifications: RawNotifications,
+    /// Vision-LLM analysis.
+    pub ai: RawAi,
+}
+
+/// `ai.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawAi {
+    /// Run the analysis (also needs `base_url`).
+    pub enabled: Option<bool>,
+    /// OpenAI-compatible endpoint base URL.
+    pub base_url: Option<String>,
+    /// API key (env `AI_API_KEY`).
+    pub api_key: Option<String>,
+    /// Model name sent with each request.
+    pub model: Option<String>,
+    /// Most frames sent per rolling hour.
+    pub frames_per_hour_cap: Option<usize>,
 }
 
 /// `network.*`
@@ -116,6 +134,8 @@ pub struct RawSettings {
     pub max_event_length_seconds: Option<f64>,
     /// Days before a consolidated event's folder is deleted.
     pub retention_days: Option<f64>,
+    /// `external_api` (our own analysis) or `frigate` (Frigate's GenAI review metadata).
+    pub ai_mode: Option<String>,
     /// Seconds of clip kept before the first event of a consolidated event.
     pub export_buffer_before: Option<f64>,
     /// Seconds of clip kept after the last event of a consolidated event.

@@ -125,6 +125,30 @@ impl std::fmt::Debug for ApiSettings {
     }
 }
 
+/// The vision-LLM analysis, when configured.
+#[derive(Clone)]
+pub struct AiConfig {
+    /// OpenAI-compatible endpoint base URL.
+    pub base_url: String,
+    /// API key (never logged).
+    pub api_key: Option<String>,
+    /// Model name.
+    pub model: String,
+    /// Most frames sent per rolling hour.
+    pub frames_per_hour_cap: usize,
+}
+
+impl std::fmt::Debug for AiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AiConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("model", &self.model)
+            .field("frames_per_hour_cap", &self.frames_per_hour_cap)
+            .finish()
+    }
+}
+
 /// A camera to follow.
 #[derive(Debug, Clone)]
 pub struct CameraSettings {
@@ -178,6 +202,8 @@ pub struct Config {
     pub retention_days: f64,
     /// The HTTP API.
     pub api: ApiSettings,
+    /// Our own AI analysis: `Some` when enabled with an endpoint and `settings.ai_mode` is `external_api`.
+    pub ai: Option<AiConfig>,
 }
 
 /// Reads an environment override, treating an empty value as unset.
@@ -219,6 +245,7 @@ impl Config {
             cameras,
             event_filters,
             notifications,
+            ai,
         } = raw;
         let pipeline = PipelinePreset::resolve(pipeline.as_deref().unwrap_or("auto"), source)?;
 
@@ -273,7 +300,11 @@ impl Config {
                 "must be at least 1".into(),
             ));
         }
-        let mut plan = PlanParams::default();
+        // The timeline follows the first configured label (the subject; `person` by default).
+        let mut plan = PlanParams {
+            label: labels[0].clone(),
+            ..PlanParams::default()
+        };
         let unit_interval = |key: &str, value: Option<f64>, target: &mut f64| -> Result<(), ConfigError> {
             if let Some(value) = value {
                 if !(value > 0.0 && value <= 1.0) {
@@ -410,6 +441,35 @@ impl Config {
                 .or(network.api_token.clone())
                 .filter(|t| !t.is_empty()),
         };
+        let ai_mode = settings.ai_mode.clone().unwrap_or_else(|| "external_api".into());
+        if ai_mode != "external_api" && ai_mode != "frigate" {
+            return Err(invalid(
+                "settings.ai_mode",
+                format!("must be 'external_api' or 'frigate', got '{ai_mode}'"),
+            ));
+        }
+        let raw_ai = ai;
+        let ai_base_url = raw_ai.base_url.filter(|url| !url.is_empty());
+        let ai = match (raw_ai.enabled.unwrap_or(ai_base_url.is_some()), ai_base_url) {
+            (true, Some(base_url)) if ai_mode == "external_api" => {
+                if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+                    return Err(invalid("ai.base_url", format!("'{base_url}' is not an http(s) URL")));
+                }
+                Some(AiConfig {
+                    base_url,
+                    api_key: env_override("AI_API_KEY").or(raw_ai.api_key).filter(|k| !k.is_empty()),
+                    model: raw_ai.model.unwrap_or_else(|| "gemini-2.5-flash".into()),
+                    frames_per_hour_cap: raw_ai.frames_per_hour_cap.unwrap_or(200),
+                })
+            }
+            (true, None) => {
+                return Err(invalid(
+                    "ai.base_url",
+                    "ai.enabled is true but no endpoint is set".into(),
+                ))
+            }
+            _ => None,
+        };
         let home_assistant = notifications.home_assistant;
         let notifications = NotificationSettings {
             enabled: home_assistant.enabled.unwrap_or(true),
@@ -451,6 +511,7 @@ impl Config {
             notifications,
             retention_days,
             api,
+            ai,
         })
     }
 }

@@ -6,11 +6,12 @@
 //! `process` command now, the ingest stage in the service). A failed camera
 //! never fails the CE: the summary is planned from the cameras that worked.
 
-use super::messages::{AcceleratorJob, CeJob, CompileJob, PipelineEvent, ProbeRequest};
+use super::messages::{AcceleratorJob, AiFramesJob, CeJob, CompileJob, PipelineEvent, ProbeRequest};
 use super::Pipeline;
+use crate::ai::AnalysisResult;
 use crate::media::probe::ClipMetadata;
 use crate::sidecar::format::Sidecar;
-use crate::timeline::{default_primary, plan_summary, CameraSidecar, PlanParams, SummaryPlan};
+use crate::timeline::{default_primary, plan_ai_frames, plan_summary, CameraSidecar, PlanParams, SummaryPlan};
 use crossbeam_channel::RecvTimeoutError;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -59,6 +60,10 @@ pub struct CeOutcome {
     pub summary_frames: u64,
     /// Why there is no summary.
     pub summary_error: Option<String>,
+    /// The AI analysis, when one was made.
+    pub analysis: Option<AnalysisResult>,
+    /// Why the AI analysis failed, when it was attempted.
+    pub analysis_error: Option<String>,
     /// Seconds from submission to the last sidecar.
     pub detect_seconds: f64,
     /// Seconds from the compile submission to the finished video.
@@ -85,7 +90,16 @@ struct CeState {
     plan: Option<Arc<SummaryPlan>>,
     /// Whether to compile a summary once the sidecars exist.
     want_summary: bool,
+    /// The AI analysis was requested and has not reported yet.
+    analysis_pending: bool,
+    /// The AI analysis outcome, once reported.
+    analysis: Option<Result<AnalysisResult, String>>,
+    /// The summary outcome, once reported (the CE may still await its analysis).
+    summary: Option<SummaryResult>,
 }
+
+/// The summary video, its preview GIF and frame count, or why there is none.
+type SummaryResult = Result<(PathBuf, Option<PathBuf>, u64), String>;
 
 /// Drives CEs through a [`Pipeline`].
 pub struct CeDriver<'p> {
@@ -144,6 +158,9 @@ impl<'p> CeDriver<'p> {
             compile_started: None,
             plan: None,
             want_summary,
+            analysis_pending: false,
+            analysis: None,
+            summary: None,
         };
         self.active.insert(job.id.clone(), state);
         for camera in &job.cameras {
@@ -217,8 +234,15 @@ impl<'p> CeDriver<'p> {
                 video,
                 gif,
                 frames,
-            } => self.complete(&ce_id, Ok((video, gif, frames))),
-            PipelineEvent::SummaryFailed { ce_id, error } => self.complete(&ce_id, Err(error)),
+            } => self.summary_done(&ce_id, Ok((video, gif, frames))),
+            PipelineEvent::SummaryFailed { ce_id, error } => self.summary_done(&ce_id, Err(error)),
+            PipelineEvent::AnalysisDone { ce_id, outcome } => {
+                if let Some(state) = self.active.get_mut(&ce_id) {
+                    state.analysis_pending = false;
+                    state.analysis = Some(outcome);
+                }
+                self.finish_if_done(&ce_id);
+            }
         }
     }
 
@@ -284,16 +308,50 @@ impl<'p> CeDriver<'p> {
                 .collect(),
             output,
         };
+        // The AI frames go first: the analysis request then runs beside the compile.
+        let ai_job = self.pipeline.ai_enabled().then(|| AiFramesJob {
+            ce: job.clone(),
+            frames: Arc::new(plan_ai_frames(&cameras, &primary, window, &self.params)),
+            clips: compile.clips.clone(),
+        });
         state.plan = Some(plan);
         state.compile_started = Some(Instant::now());
+        if let Some(ai_job) = ai_job {
+            state.analysis_pending = self.pipeline.submit_job(AcceleratorJob::AiFrames(ai_job)).is_ok();
+        }
         if self.pipeline.submit_job(AcceleratorJob::Compile(compile)).is_err() {
             self.complete(ce_id, Err("pipeline is shut down".into()));
         }
     }
 
-    fn complete(&mut self, ce_id: &str, result: Result<(PathBuf, Option<PathBuf>, u64), String>) {
+    fn summary_done(&mut self, ce_id: &str, result: SummaryResult) {
+        if let Some(state) = self.active.get_mut(ce_id) {
+            state.summary = Some(result);
+        }
+        self.finish_if_done(ce_id);
+    }
+
+    /// Completes the CE once its summary and (when requested) its analysis are in.
+    fn finish_if_done(&mut self, ce_id: &str) {
+        let Some(state) = self.active.get_mut(ce_id) else {
+            return;
+        };
+        if state.analysis_pending {
+            return;
+        }
+        if let Some(result) = state.summary.take() {
+            self.complete(ce_id, result);
+        }
+    }
+
+    fn complete(&mut self, ce_id: &str, result: SummaryResult) {
         let Some(state) = self.active.remove(ce_id) else {
             return;
+        };
+        let (analysis, analysis_error) = match state.analysis {
+            Some(Ok(result)) => (Some(result), None),
+            Some(Err(error)) => (None, Some(error)),
+            None => (None, None),
         };
         let compile_seconds = state.compile_started.map_or(0.0, |t| t.elapsed().as_secs_f64());
         let (summary, preview_gif, summary_frames, summary_error) = match result {
@@ -310,6 +368,8 @@ impl<'p> CeDriver<'p> {
             preview_gif,
             summary_frames,
             summary_error,
+            analysis,
+            analysis_error,
             detect_seconds: state.detect.map_or(0.0, |d| d.as_secs_f64()),
             compile_seconds,
         });

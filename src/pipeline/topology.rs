@@ -18,11 +18,14 @@
 //! Shutdown drains: dropping the driver's senders lets each stage finish what
 //! is queued, then close its own outputs, in pipeline order.
 
-use super::messages::{AcceleratorJob, EncoderMessage, PipelineEvent, ProbeRequest, VideoFormat, WriterMessage};
+use super::messages::{
+    AcceleratorJob, AiRequest, EncoderMessage, PipelineEvent, ProbeRequest, VideoFormat, WriterMessage,
+};
 use super::stage::{spawn_stage, StageThread};
-use super::stages::{AcceleratorOwner, EncoderFeeder, ProbeStage, WriterStage};
+use super::stages::{AcceleratorOwner, AiAnalysisStage, EncoderFeeder, ProbeStage, WriterStage};
 use super::telemetry::{PipelineTelemetry, QueueGauge, StageCounters};
 use crate::accelerator::BackendFactory;
+use crate::ai::AiClient;
 use crate::config::ChannelCapacities;
 use crate::encode::EncoderFactory;
 use crossbeam_channel::{bounded, unbounded, Receiver, SendError, Sender};
@@ -43,6 +46,8 @@ pub struct PipelineParts {
     pub summary_format: VideoFormat,
     /// Detection sampling interval.
     pub frame_interval: u32,
+    /// The AI endpoint client, when AI analysis is configured.
+    pub ai: Option<AiClient>,
 }
 
 /// A running pipeline.
@@ -59,6 +64,8 @@ pub struct Pipeline {
     telemetry: PipelineTelemetry,
     /// Names of the accelerator backends in use.
     backend_names: Vec<&'static str>,
+    /// Whether the AI analysis stage runs.
+    ai_enabled: bool,
 }
 
 impl Pipeline {
@@ -104,19 +111,35 @@ impl Pipeline {
             }),
         )?;
 
+        // The AI stage has a small queue: one request carries a CE's frames.
+        let ai_enabled = parts.ai.is_some();
+        let ai_tx = match parts.ai {
+            Some(client) => {
+                let (ai_tx, ai_rx) = bounded::<AiRequest>(2);
+                let counters = StageCounters::new("ai");
+                let events = events_tx.clone();
+                start(
+                    counters.clone(),
+                    spawn_stage(counters, ai_rx, move || Ok(AiAnalysisStage::new(client, events))),
+                )?;
+                Some(ai_tx)
+            }
+            None => None,
+        };
+
         let mut backend_names = Vec::new();
         for factory in parts.accelerators {
             backend_names.push(factory.name());
             let counters = StageCounters::new("accelerator");
-            let (writer, encoder) = (writer_tx.clone(), encoder_tx.clone());
+            let (writer, encoder, ai) = (writer_tx.clone(), encoder_tx.clone(), ai_tx.clone());
             let (format, interval) = (parts.summary_format, parts.frame_interval);
             let owner = spawn_stage(counters.clone(), accel_rx.clone(), move || {
                 let backend = factory.create().map_err(|err| err.to_string())?;
-                Ok(AcceleratorOwner::new(backend, writer, encoder, format, interval))
+                Ok(AcceleratorOwner::new(backend, writer, encoder, format, interval, ai))
             });
             start(counters, owner)?;
         }
-        drop((writer_tx, encoder_tx));
+        drop((writer_tx, encoder_tx, ai_tx));
 
         let counters = StageCounters::new("probe");
         let (jobs, events) = (accel_tx.clone(), events_tx);
@@ -132,6 +155,7 @@ impl Pipeline {
             threads,
             telemetry,
             backend_names,
+            ai_enabled,
         })
     }
 
@@ -158,6 +182,11 @@ impl Pipeline {
     /// Names of the accelerator backends in use, one per owner.
     pub fn backend_names(&self) -> &[&'static str] {
         &self.backend_names
+    }
+
+    /// Whether CEs get an AI analysis.
+    pub fn ai_enabled(&self) -> bool {
+        self.ai_enabled
     }
 
     /// Stops accepting work, lets every stage drain what is queued, and joins them.

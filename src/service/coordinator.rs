@@ -85,7 +85,7 @@ fn conclude(
     };
     let _ = notify.send(NotifyRequest {
         milestone: Milestone::ClipReady,
-        facts,
+        facts: facts.clone(),
     });
     journal_step(
         folder,
@@ -93,6 +93,26 @@ fn conclude(
             status: Status::ClipReady,
         },
     );
+    if let Some(analysis) = &outcome.analysis {
+        let facts = CeFacts {
+            threat_level: analysis.potential_threat_level,
+            ..facts
+        };
+        let milestone = Milestone::Finalized {
+            title: analysis.title.clone(),
+            description: analysis.short_summary.clone(),
+        };
+        let _ = notify.send(NotifyRequest { milestone, facts });
+        journal_step(
+            folder,
+            &JournalStep::Notified {
+                status: Status::Finalized,
+            },
+        );
+    }
+    if outcome.analysis_error.is_some() {
+        metrics.record_error(ErrorKind::Ai);
+    }
     journal_step(folder, &JournalStep::Finished);
     if let Some(name) = folder.file_name() {
         shared.deactivate(&name.to_string_lossy());

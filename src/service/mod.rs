@@ -168,6 +168,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         retention_thread::run_retention(&storage, retention_days, &retention_shared, &retention_stop)
     });
 
+    let notify_resume = notify_tx.clone();
     let mut ingest = Ingest {
         lifecycle: Lifecycle::new(lifecycle_config(config)),
         events_dir,
@@ -177,8 +178,8 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         shared,
         openers: Default::default(),
     };
-    let resumed = resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx);
-    drop((fetch_tx, ready_tx));
+    let resumed = resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx, &notify_resume);
+    drop((fetch_tx, ready_tx, notify_resume));
     let started = resumed.map_err(ServiceError::from).and_then(|count| {
         if count > 0 {
             tracing::info!(count, "unfinished consolidated events resumed");

@@ -4,11 +4,13 @@
 //! fetched ones to the coordinator, processed ones to the notifier.
 
 use super::ingest::Ingest;
+use super::messages::NotifyRequest;
 use super::messages::{FetchJob, ReadyCe};
 use super::notifier::now_epoch;
-use crate::ce::journal::{self, CeRecord, JournalStep, NextStep};
+use crate::ce::journal::{self, CeRecord, JournalStep, NextStep, SummaryOutcome};
 use crate::ce::lifecycle::{RestoredCe, RestoredEvent};
 use crate::metrics::CeStage;
+use crate::notify::{CeFacts, Milestone, Status};
 use crate::pipeline::messages::CameraClip;
 use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
@@ -44,6 +46,7 @@ pub fn resume(
     ingest: &mut Ingest,
     fetch: &Sender<FetchJob>,
     ready: &Sender<ReadyCe>,
+    notify: &Sender<NotifyRequest>,
 ) -> Result<usize, journal::JournalError> {
     let records = journal::replay(storage)?;
     let mut resumed = 0;
@@ -123,7 +126,37 @@ pub fn resume(
                     closed_at: now_epoch(),
                 });
             }
-            NextStep::Notify | NextStep::Done => {
+            NextStep::Notify => {
+                let summary = match &record.summary {
+                    SummaryOutcome::Done(path) => Some(path.clone()),
+                    _ => None,
+                };
+                let facts = CeFacts {
+                    ce_id: record.ce_id.clone(),
+                    camera: record.camera.clone(),
+                    label: record.label.clone(),
+                    camera_count: record.clips.len(),
+                    image_url: None,
+                    video_url: summary.map(|path| path.display().to_string()),
+                    player_url: None,
+                    threat_level: 0,
+                };
+                let _ = notify.send(NotifyRequest {
+                    milestone: Milestone::ClipReady,
+                    facts,
+                });
+                for step in [
+                    JournalStep::Notified {
+                        status: Status::ClipReady,
+                    },
+                    JournalStep::Finished,
+                ] {
+                    if let Err(err) = journal::append(&record.folder, now_epoch(), &step) {
+                        tracing::error!("{err}");
+                    }
+                }
+            }
+            NextStep::Done => {
                 if let Err(err) = journal::append(&record.folder, now_epoch(), &JournalStep::Finished) {
                     tracing::error!("{err}");
                 }

@@ -10,6 +10,7 @@ use std::sync::Once;
 
 pub mod frigate_api;
 pub mod mosquitto;
+pub mod openai_stub;
 
 /// The project root.
 pub fn root() -> PathBuf {

@@ -1,8 +1,11 @@
 //! The CPU backend of the accelerator owner: FFmpeg decode (`ffmpeg_decoder`),
 //! ONNX Runtime on the CPU (`detection_pass`), CPU crop/resize and overlay
-//! (`summary_render`). Everything it needs from disk (model bytes, names) is
+//! (`summary_render`), AI frames (`ai_render`); `clip_cursors` gives both one
+//! forward-only decoder per clip. Everything it needs from disk (model bytes, names) is
 //! loaded by the factory on the caller's thread before the owner starts.
 
+mod ai_render;
+mod clip_cursors;
 mod detection_pass;
 mod ffmpeg_decoder;
 mod summary_render;
@@ -10,6 +13,7 @@ mod summary_render;
 pub use ffmpeg_decoder::{DecodedFrame, FfmpegDecoder};
 
 use super::{AcceleratorBackend, AcceleratorError, BackendFactory, DetectStats};
+use crate::ai::AiFrameJpeg;
 use crate::config::{DetectorConfig, SummaryConfig};
 use crate::detect::labels::Labels;
 use crate::detect::postprocess::Postprocessor;
@@ -17,7 +21,8 @@ use crate::detect::yolo_output::OutputLayout;
 use crate::inference::onnxruntime_library::OnnxRuntime;
 use crate::inference::{DetectorSession, InferenceError, ModelFile};
 use crate::pipeline::frame_pool::PooledBuffer;
-use crate::pipeline::messages::{CompileJob, DetectJob, SampledFrame};
+use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, SampledFrame};
+use ai_render::AiRender;
 use detection_pass::DetectionPass;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -51,6 +56,8 @@ pub struct CpuBackend {
     detection: DetectionPass,
     /// Crop/resize/overlay state and the output frame pool.
     render: SummaryRenderer,
+    /// AI frame crop/overlay/JPEG state.
+    ai: AiRender,
     /// Name of the model, for sidecars.
     model_name: String,
 }
@@ -82,15 +89,16 @@ impl BackendFactory for CpuBackendFactory {
             self.ffmpeg.clone(),
             self.read_ahead,
         );
-        let render = SummaryRenderer::new(self.summary, self.ffmpeg, self.read_ahead).map_err(|err| {
-            AcceleratorError::Frame {
-                clip: PathBuf::from("-"),
-                message: err,
-            }
-        })?;
+        let font_error = |message: String| AcceleratorError::Frame {
+            clip: PathBuf::from("-"),
+            message,
+        };
+        let ai = AiRender::new(self.ffmpeg.clone(), self.read_ahead).map_err(font_error)?;
+        let render = SummaryRenderer::new(self.summary, self.ffmpeg, self.read_ahead).map_err(font_error)?;
         Ok(Box::new(CpuBackend {
             detection,
             render,
+            ai,
             model_name: self.model.name.clone(),
         }))
     }
@@ -126,5 +134,9 @@ impl AcceleratorBackend for CpuBackend {
         emit: &mut dyn FnMut(PooledBuffer) -> bool,
     ) -> Result<u64, AcceleratorError> {
         self.render.run(job, emit)
+    }
+
+    fn render_ai_frames(&mut self, job: &AiFramesJob) -> Result<Vec<AiFrameJpeg>, AcceleratorError> {
+        self.ai.run(job)
     }
 }

@@ -5,56 +5,19 @@
 //! buffer. Nothing is accumulated: memory is the decoders' read-ahead plus
 //! the output pool, whatever the length of the CE.
 
-use super::ffmpeg_decoder::{DecodedFrame, FfmpegDecoder};
+use super::clip_cursors::ClipCursors;
 use crate::accelerator::AcceleratorError;
 use crate::config::SummaryConfig;
-use crate::media::probe::ClipMetadata;
 use crate::pipeline::frame_pool::{FramePool, PooledBuffer};
 use crate::pipeline::messages::CompileJob;
 use crate::render::crop_resize::{CropRect, CropResizer};
 use crate::render::frame::{RgbFrame, RgbFrameRef};
 use crate::render::text_overlay::TextOverlay;
 use crate::render::timestamp::summary_label;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Output frames in flight: the encoder queue plus the one being drawn.
 const OUTPUT_POOL_EXTRA: usize = 2;
-
-/// A clip's decoder positioned at the most recent frame taken from it.
-struct ClipCursor {
-    /// The clip's metadata.
-    clip: Arc<ClipMetadata>,
-    /// The decoder; `None` once the clip has ended.
-    decoder: Option<FfmpegDecoder>,
-    /// The last frame decoded (shown again if the clip ends early).
-    current: Option<DecodedFrame>,
-}
-
-impl ClipCursor {
-    /// Advances to the frame shown at `t` seconds and returns it.
-    fn frame_at(&mut self, t: f64) -> Result<&DecodedFrame, AcceleratorError> {
-        let fps = if self.clip.fps > 0.0 { self.clip.fps } else { 20.0 };
-        let last = self.clip.frame_count.saturating_sub(1);
-        let target = ((t * fps + 1e-6).floor().max(0.0) as u64).min(last);
-        while self.current.as_ref().is_none_or(|f| f.index < target) {
-            let Some(decoder) = self.decoder.as_mut() else { break };
-            match decoder.next_frame() {
-                Some(frame) => self.current = Some(frame?),
-                None => {
-                    if let Some(decoder) = self.decoder.take() {
-                        decoder.finish()?;
-                    }
-                }
-            }
-        }
-        self.current.as_ref().ok_or_else(|| AcceleratorError::Decode {
-            clip: self.clip.path.clone(),
-            message: "no frame could be decoded".into(),
-        })
-    }
-}
 
 /// Render state of the CPU backend, reused across CEs.
 pub struct SummaryRenderer {
@@ -92,27 +55,11 @@ impl SummaryRenderer {
         job: &CompileJob,
         emit: &mut dyn FnMut(PooledBuffer) -> bool,
     ) -> Result<u64, AcceleratorError> {
-        let mut cursors: HashMap<&str, ClipCursor> = HashMap::new();
+        let mut cursors = ClipCursors::new(&self.ffmpeg, self.read_ahead, &job.clips);
         let mut frames = 0u64;
         for planned in job.plan.frame_times() {
-            let cursor = match cursors.entry(planned.camera) {
-                std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    let clip = job
-                        .clips
-                        .get(planned.camera)
-                        .ok_or_else(|| AcceleratorError::UnknownCamera(planned.camera.to_string()))?;
-                    let decoder =
-                        FfmpegDecoder::open(&self.ffmpeg, &clip.path, clip.width, clip.height, self.read_ahead)?;
-                    entry.insert(ClipCursor {
-                        clip: clip.clone(),
-                        decoder: Some(decoder),
-                        current: None,
-                    })
-                }
-            };
-            let (width, height, clip_path) = (cursor.clip.width, cursor.clip.height, cursor.clip.path.clone());
-            let source = cursor.frame_at(planned.t)?;
+            let (source, clip) = cursors.frame_at(planned.camera, planned.t)?;
+            let (width, height, clip_path) = (clip.width, clip.height, clip.path.clone());
             let frame_error = |message: String| AcceleratorError::Frame {
                 clip: clip_path.clone(),
                 message,

@@ -4,7 +4,7 @@
 
 use super::ce::CeJob;
 use crate::media::probe::ClipMetadata;
-use crate::timeline::SummaryPlan;
+use crate::timeline::{AiFrame, SummaryPlan};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,6 +33,17 @@ pub struct CompileJob {
     pub output: PathBuf,
 }
 
+/// Rendering of the AI analysis frames of one CE (cropped, stamped, JPEG).
+#[derive(Debug, Clone)]
+pub struct AiFramesJob {
+    /// The CE.
+    pub ce: Arc<CeJob>,
+    /// The frames to cut, in time order.
+    pub frames: Arc<Vec<AiFrame>>,
+    /// Probed metadata of each camera's clip, by camera name.
+    pub clips: HashMap<String, Arc<ClipMetadata>>,
+}
+
 /// Work for the accelerator owner.
 #[derive(Debug, Clone)]
 pub enum AcceleratorJob {
@@ -40,4 +51,6 @@ pub enum AcceleratorJob {
     Detect(DetectJob),
     /// Render the summary video frames.
     Compile(CompileJob),
+    /// Render the AI analysis frames.
+    AiFrames(AiFramesJob),
 }

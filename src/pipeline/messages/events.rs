@@ -1,6 +1,7 @@
 //! Events from the stages back to whoever drives CEs (the `process` command,
 //! later the ingest stage).
 
+use crate::ai::AnalysisResult;
 use crate::media::probe::ClipMetadata;
 use crate::sidecar::format::Sidecar;
 use std::path::PathBuf;
@@ -41,6 +42,13 @@ pub enum PipelineEvent {
         gif: Option<PathBuf>,
         /// Frames encoded.
         frames: u64,
+    },
+    /// The AI analysis finished (or failed, with a one-line reason).
+    AnalysisDone {
+        /// CE id.
+        ce_id: String,
+        /// The parsed answer, or why there is none.
+        outcome: Result<AnalysisResult, String>,
     },
     /// The summary could not be produced; `compilation_error.log` says why.
     SummaryFailed {

@@ -6,18 +6,21 @@
 //! | metadata-probe / driver → accelerator owner | `accelerator` |
 //! | accelerator owner → contour/JSON writer | `writer` |
 //! | accelerator owner → encoder feeder | `encoder` |
+//! | accelerator owner → AI analysis | `ai` |
 //! | stages → driver | `events` |
 //!
 //! `ce` holds the CE description every message shares.
 
 pub mod accelerator;
+pub mod ai;
 pub mod ce;
 pub mod encoder;
 pub mod events;
 pub mod probe;
 pub mod writer;
 
-pub use accelerator::{AcceleratorJob, CompileJob, DetectJob};
+pub use accelerator::{AcceleratorJob, AiFramesJob, CompileJob, DetectJob};
+pub use ai::AiRequest;
 pub use ce::{CameraClip, CeJob, CeProgress};
 pub use encoder::{EncoderMessage, VideoFormat};
 pub use events::PipelineEvent;

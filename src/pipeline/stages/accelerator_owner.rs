@@ -4,7 +4,9 @@
 //! its own: inputs arrive in messages, results leave as messages.
 
 use crate::accelerator::AcceleratorBackend;
-use crate::pipeline::messages::{AcceleratorJob, CompileJob, DetectJob, EncoderMessage, VideoFormat, WriterMessage};
+use crate::pipeline::messages::{
+    AcceleratorJob, AiFramesJob, AiRequest, CompileJob, DetectJob, EncoderMessage, VideoFormat, WriterMessage,
+};
 use crate::pipeline::stage::Stage;
 use crossbeam_channel::Sender;
 
@@ -20,6 +22,8 @@ pub struct AcceleratorOwner {
     format: VideoFormat,
     /// Detection sampling interval, recorded in each sidecar.
     frame_interval: u32,
+    /// Rendered AI frames out, when AI analysis is configured.
+    ai: Option<Sender<AiRequest>>,
 }
 
 impl AcceleratorOwner {
@@ -30,6 +34,7 @@ impl AcceleratorOwner {
         encoder: Sender<EncoderMessage>,
         format: VideoFormat,
         frame_interval: u32,
+        ai: Option<Sender<AiRequest>>,
     ) -> Self {
         Self {
             backend,
@@ -37,7 +42,29 @@ impl AcceleratorOwner {
             encoder,
             format,
             frame_interval,
+            ai,
         }
+    }
+
+    fn ai_frames(&mut self, job: AiFramesJob) -> bool {
+        let Some(ai) = &self.ai else {
+            return false;
+        };
+        let rendered = self.backend.render_ai_frames(&job);
+        let request = match rendered {
+            Ok(frames) => AiRequest {
+                ce: job.ce,
+                frames,
+                render_error: None,
+            },
+            Err(err) => AiRequest {
+                ce: job.ce,
+                frames: Vec::new(),
+                render_error: Some(err.to_string()),
+            },
+        };
+        let ok = request.render_error.is_none();
+        ai.send(request).is_ok() && ok
     }
 
     fn detect(&mut self, job: DetectJob) -> bool {
@@ -114,6 +141,7 @@ impl Stage for AcceleratorOwner {
         match job {
             AcceleratorJob::Detect(job) => self.detect(job),
             AcceleratorJob::Compile(job) => self.compile(job),
+            AcceleratorJob::AiFrames(job) => self.ai_frames(job),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The stage threads, one file each.
 
 mod accelerator_owner;
+mod ai_analysis;
 mod encoder_feeder;
 mod probe;
 mod writer;
 
 pub use accelerator_owner::AcceleratorOwner;
+pub use ai_analysis::AiAnalysisStage;
 pub use encoder_feeder::{EncoderFeeder, COMPILATION_ERROR_LOG, PREVIEW_GIF};
 pub use probe::ProbeStage;
 pub use writer::WriterStage;
