@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::frigate_api::{FrigateApi, Setup};
+use common::frigate_api::{ffmpeg_test_jpeg, FrigateApi, Setup};
 use common::mosquitto::Mosquitto;
 use common::{sample_ce, video_info};
 use paho_mqtt as mqtt;
@@ -153,6 +153,8 @@ fn frigate_with_sample_clips() -> FrigateApi {
             ("front_door".to_string(), sample.join("front_door/front_door-1.mp4")),
             ("driveway".to_string(), sample.join("driveway/driveway-1.mp4")),
         ]),
+        events: HashMap::from([("1-aaaaaa".to_string(), "front_door".to_string())]),
+        jpeg: Some(ffmpeg_test_jpeg()),
         export_looks_until_done: 1,
         ..Setup::default()
     })

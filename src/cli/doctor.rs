@@ -10,7 +10,9 @@ use frigate_buffer::gpu::nvdec::{query_decoder_caps, NvcuvidApi, NvdecCodec};
 use frigate_buffer::inference::{onnxruntime_library, ModelFile};
 use frigate_buffer::media::ffmpeg_tool;
 use serde_json::json;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
+use std::time::Duration;
 
 fn status<T: std::fmt::Display>(result: Result<T, String>) -> String {
     match result {
@@ -39,6 +41,33 @@ fn nvdec_report(driver: &DriverProbe) -> Result<String, String> {
         });
     }
     Ok(parts.join(", "))
+}
+
+/// Whether the MQTT broker accepts TCP connections.
+fn broker_report(host: &str, port: u16) -> Result<String, String> {
+    let address = (host, port)
+        .to_socket_addrs()
+        .map_err(|err| format!("{host}:{port}: {err}"))?
+        .next()
+        .ok_or_else(|| format!("{host}:{port}: no address"))?;
+    TcpStream::connect_timeout(&address, Duration::from_secs(3))
+        .map(|_| format!("{host}:{port} reachable"))
+        .map_err(|err| format!("{host}:{port}: {err}"))
+}
+
+/// Frigate's version, from `GET /api/version`.
+fn frigate_report(base_url: &str) -> Result<String, String> {
+    let url = format!("{base_url}/api/version");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(3)))
+        .build()
+        .into();
+    let mut response = agent.get(&url).call().map_err(|err| format!("{url}: {err}"))?;
+    let version = response
+        .body_mut()
+        .read_to_string()
+        .map_err(|err| format!("{url}: {err}"))?;
+    Ok(format!("{base_url} (Frigate {})", version.trim()))
 }
 
 /// Runs the command.
@@ -90,6 +119,11 @@ pub fn run(config: Option<&Path>, as_json: bool) -> anyhow::Result<()> {
         ("ffmpeg", status(tool("ffmpeg"))),
         ("ffprobe", status(tool("ffprobe"))),
         ("x264", status(x264)),
+        (
+            "mqtt broker",
+            status(broker_report(&config.mqtt.host, config.mqtt.port)),
+        ),
+        ("frigate", status(frigate_report(&config.frigate_url))),
     ];
     let selection = select_backends(&config);
     if as_json {

@@ -3,23 +3,92 @@
 //! clips already fetched before a restart), journals each result before
 //! moving on, and hands the CE to the coordinator.
 
-use super::messages::{FetchJob, ReadyCe};
+use super::messages::{FetchRequest, NotifyRequest, ReadyCe, SnapshotJob};
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
 use crate::ce::journal::{self, JournalStep};
 use crate::frigate::http::FrigateClient;
 use crate::metrics::{CeStage, ErrorKind};
+use crate::notify::{CeFacts, Milestone};
 use crate::pipeline::messages::CameraClip;
 use crossbeam_channel::{Receiver, Sender};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// File name of a camera's clip inside its folder.
 pub fn clip_file_name(camera: &str) -> String {
     format!("{camera}-1.mp4")
 }
 
-/// Runs until `jobs` closes; every job ends as one [`ReadyCe`].
-pub fn run_fetch(jobs: Receiver<FetchJob>, client: FrigateClient, ready: Sender<ReadyCe>, shared: ServiceShared) {
-    for job in jobs.iter() {
+/// Where the fetch thread sends snapshot notifications, and how it links files.
+pub struct Links {
+    /// Notifications out.
+    pub notify: Sender<NotifyRequest>,
+    /// Base URL of this service's files (`network.public_url`).
+    pub public_url: String,
+}
+
+/// Downloads the snapshot of a new CE's first event and announces it.
+fn fetch_snapshot(client: &FrigateClient, job: &SnapshotJob, links: &Links, shared: &ServiceShared) {
+    let dest = job.folder.join(&job.camera).join("snapshot.jpg");
+    let fetched = std::fs::create_dir_all(job.folder.join(&job.camera))
+        .map_err(|err| err.to_string())
+        .and_then(|()| {
+            client
+                .fetch_snapshot(&job.event_id, &dest)
+                .map_err(|err| err.to_string())
+        });
+    if let Err(error) = fetched {
+        shared.metrics.record_error(ErrorKind::Fetch);
+        tracing::warn!(ce = %job.ce_id, camera = %job.camera, "snapshot not fetched: {error}");
+        return;
+    }
+    let folder = job
+        .folder
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let facts = CeFacts {
+        ce_id: job.ce_id.clone(),
+        camera: job.camera.clone(),
+        label: job.label.clone(),
+        camera_count: 1,
+        image_url: Some(format!(
+            "{}/files/events/{folder}/{}/snapshot.jpg",
+            links.public_url, job.camera
+        )),
+        video_url: None,
+        player_url: None,
+        threat_level: 0,
+    };
+    let _ = links.notify.send(NotifyRequest {
+        milestone: Milestone::SnapshotReady,
+        facts,
+    });
+}
+
+/// Runs until `requests` closes; every job ends as one [`ReadyCe`]. Once
+/// `shutdown` is set, queued jobs are left to the journal (the next start
+/// fetches them), so shutdown never waits on downloads not yet begun.
+pub fn run_fetch(
+    requests: Receiver<FetchRequest>,
+    client: FrigateClient,
+    ready: Sender<ReadyCe>,
+    links: Links,
+    shared: ServiceShared,
+    shutdown: &AtomicBool,
+) {
+    for request in requests.iter() {
+        let job = match request {
+            FetchRequest::Snapshot(snapshot) => {
+                fetch_snapshot(&client, &snapshot, &links, &shared);
+                continue;
+            }
+            FetchRequest::Clips(job) => job,
+        };
+        if shutdown.load(Ordering::Relaxed) {
+            tracing::info!(ce = %job.ce_id, "shutting down: clip fetch left for the next start");
+            continue;
+        }
         let mut clips = Vec::new();
         let mut failed: Vec<(String, String)> = job.failed.clone().into_iter().collect();
         for camera in &job.cameras {

@@ -4,7 +4,7 @@
 //! closed CE handed to the fetch thread). Malformed messages are counted and
 //! dropped; nothing stops the thread but shutdown.
 
-use super::messages::{FetchJob, NotifyRequest};
+use super::messages::{FetchJob, FetchRequest, NotifyRequest, SnapshotJob};
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
 use crate::ce::journal::{self, JournalStep};
@@ -14,7 +14,7 @@ use crate::metrics::{CeFinalState, CeStage, ErrorKind, MqttTopic};
 use crate::notify::{CeFacts, Milestone};
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use paho_mqtt as mqtt;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -48,13 +48,15 @@ pub struct Ingest {
     /// Frigate's topic prefix.
     pub topic_prefix: String,
     /// Closed CEs out.
-    pub fetch: Sender<FetchJob>,
+    pub fetch: Sender<FetchRequest>,
     /// Notifications out.
     pub notify: Sender<NotifyRequest>,
     /// Metrics and the active-CE set.
     pub shared: ServiceShared,
     /// Camera and label of each open CE's first event, for notifications.
     pub openers: HashMap<String, (String, String)>,
+    /// CEs just opened whose first event's snapshot has not been asked for yet.
+    pub awaiting_snapshot: HashSet<String>,
 }
 
 impl Ingest {
@@ -151,6 +153,7 @@ impl Ingest {
                     );
                     tracing::info!(ce = %ce_id, camera, label, "consolidated event opened");
                     self.openers.insert(ce_id.clone(), (camera, label));
+                    self.awaiting_snapshot.insert(ce_id.clone());
                     self.notify(&ce_id, Milestone::New);
                 }
                 LifecycleAction::EventJoined {
@@ -161,15 +164,26 @@ impl Ingest {
                     start_time,
                 } => {
                     let path = self.folder_of(&ce_id);
+                    let first_event = self.awaiting_snapshot.remove(&ce_id);
                     self.journal(
                         &path,
                         JournalStep::EventJoined {
-                            event_id,
-                            camera,
-                            label,
+                            event_id: event_id.clone(),
+                            camera: camera.clone(),
+                            label: label.clone(),
                             start_time,
                         },
                     );
+                    if first_event {
+                        let snapshot = SnapshotJob {
+                            ce_id,
+                            folder: path,
+                            camera,
+                            event_id,
+                            label,
+                        };
+                        let _ = self.fetch.send(FetchRequest::Snapshot(snapshot));
+                    }
                 }
                 LifecycleAction::EventEnded {
                     ce_id,
@@ -244,7 +258,7 @@ impl Ingest {
                         failed: BTreeMap::new(),
                         closed_at: now_epoch(),
                     };
-                    let _ = self.fetch.send(job);
+                    let _ = self.fetch.send(FetchRequest::Clips(job));
                 }
             }
         }

@@ -6,6 +6,30 @@ use crate::pipeline::messages::CameraClip;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// Work for the fetch thread.
+#[derive(Debug, Clone)]
+pub enum FetchRequest {
+    /// A closed CE's clips.
+    Clips(FetchJob),
+    /// The snapshot of a new CE's first event.
+    Snapshot(SnapshotJob),
+}
+
+/// The snapshot of the first event of a new CE (`<camera>/snapshot.jpg`).
+#[derive(Debug, Clone)]
+pub struct SnapshotJob {
+    /// CE id.
+    pub ce_id: String,
+    /// CE folder.
+    pub folder: PathBuf,
+    /// Camera of the event.
+    pub camera: String,
+    /// Frigate event id.
+    pub event_id: String,
+    /// Label of the event.
+    pub label: String,
+}
+
 /// A closed CE whose clips must be fetched from Frigate.
 #[derive(Debug, Clone)]
 pub struct FetchJob {

@@ -137,9 +137,13 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         notifier::run_notifier(notify_rx, client, notifications.topic, notifications.enabled)
     });
     let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::default());
-    let (ready_for_fetch, fetch_shared) = (ready_tx.clone(), shared.clone());
+    let (ready_for_fetch, fetch_shared, fetch_stop) = (ready_tx.clone(), shared.clone(), shutdown.clone());
+    let links = fetch::Links {
+        notify: notify_tx.clone(),
+        public_url: config.notifications.public_url.clone(),
+    };
     let fetcher = spawn("fetch", move || {
-        fetch::run_fetch(fetch_rx, frigate, ready_for_fetch, fetch_shared)
+        fetch::run_fetch(fetch_rx, frigate, ready_for_fetch, links, fetch_shared, &fetch_stop)
     });
     let (params, public_url, notify_for_coordinator, coordinator_shared) = (
         config.plan.clone(),
@@ -177,6 +181,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         notify: notify_tx,
         shared,
         openers: Default::default(),
+        awaiting_snapshot: Default::default(),
     };
     let resumed = resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx, &notify_resume);
     drop((fetch_tx, ready_tx, notify_resume));

@@ -5,7 +5,7 @@
 
 use super::ingest::Ingest;
 use super::messages::NotifyRequest;
-use super::messages::{FetchJob, ReadyCe};
+use super::messages::{FetchJob, FetchRequest, ReadyCe};
 use super::notifier::now_epoch;
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep, SummaryOutcome};
 use crate::ce::lifecycle::{RestoredCe, RestoredEvent};
@@ -44,7 +44,7 @@ fn fetch_job(record: &CeRecord) -> Option<FetchJob> {
 pub fn resume(
     storage: &Path,
     ingest: &mut Ingest,
-    fetch: &Sender<FetchJob>,
+    fetch: &Sender<FetchRequest>,
     ready: &Sender<ReadyCe>,
     notify: &Sender<NotifyRequest>,
 ) -> Result<usize, journal::JournalError> {
@@ -100,7 +100,7 @@ pub fn resume(
             }
             NextStep::Fetch { .. } => {
                 if let Some(job) = fetch_job(&record) {
-                    let _ = fetch.send(job);
+                    let _ = fetch.send(FetchRequest::Clips(job));
                 }
             }
             NextStep::Process => {
