@@ -332,3 +332,54 @@ fn events_published_while_the_service_is_down_are_not_lost() {
     observer.until_status("clip_ready", Duration::from_secs(240));
     assert_eq!(downloads(&frigate), 1);
 }
+
+#[test]
+fn broker_restart_mid_ce_loses_no_event_and_a_camera_without_recording_fails_alone() {
+    let mut broker = Mosquitto::start();
+    let frigate = frigate_with_sample_clips();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &broker, &frigate, "fb-broker-restart");
+    let observer = Observer::connect(&broker, "observer-broker-restart");
+    let _service = Service::start(&config);
+    std::thread::sleep(Duration::from_secs(2));
+
+    let start = now() - 20.0;
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "7-gggggg", "front_door", start, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "8-hhhhhh", "garage", start + 1.0, None),
+    );
+    observer.until_status("new", Duration::from_secs(30));
+    drop(observer);
+    broker.restart();
+    // Both clients reconnect to their persistent sessions; the service's by itself.
+    let observer = Observer::connect(&broker, "observer-broker-restart");
+    std::thread::sleep(Duration::from_secs(3));
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "7-gggggg", "front_door", start, Some(start + 10.0)),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "8-hhhhhh", "garage", start + 1.0, Some(start + 9.0)),
+    );
+    let seen = observer.until_status("clip_ready", Duration::from_secs(240));
+    let ready = seen.last().unwrap();
+    assert!(ready["message"].as_str().is_some());
+
+    let folders = ce_folders(&dir.path().join("storage"));
+    assert_eq!(folders.len(), 1, "one CE across the broker restart: {folders:?}");
+    let ce = &folders[0];
+    assert!(ce.join("front_door/detection.json").is_file());
+    assert!(!ce.join("garage/detection.json").exists(), "garage has no recording");
+    let journal = std::fs::read_to_string(ce.join("journal.jsonl")).unwrap();
+    assert!(
+        journal.contains("\"clip_failed\"") && journal.contains("garage"),
+        "{journal}"
+    );
+    let name = ce.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(ce.join(format!("{name}_summary.mp4")).is_file());
+}

@@ -5,6 +5,7 @@
 //! dropped; nothing stops the thread but shutdown.
 
 use super::messages::{FetchJob, FetchRequest, NotifyRequest, SnapshotJob};
+use super::mqtt_link::MqttLink;
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
 use crate::ce::journal::{self, JournalStep};
@@ -60,8 +61,11 @@ pub struct Ingest {
 }
 
 impl Ingest {
-    /// Consumes `messages` until `shutdown` is set, ticking the close timers.
-    pub fn run(mut self, messages: mqtt::SyncReceiver<Option<mqtt::Message>>, shutdown: &AtomicBool) {
+    /// Consumes the link's messages until `shutdown` is set, ticking the close
+    /// timers and reconnecting (to the same persistent session) when the
+    /// connection drops.
+    pub fn run(mut self, link: &MqttLink, topics: &[String], shutdown: &AtomicBool) {
+        let messages = link.messages.clone();
         while !shutdown.load(Ordering::Relaxed) {
             let now = now_epoch();
             let wait = self.lifecycle.next_deadline().map_or(Duration::from_millis(500), |at| {
@@ -69,7 +73,10 @@ impl Ingest {
             });
             match messages.recv_timeout(wait) {
                 Ok(Some(message)) => self.on_message(&message),
-                Ok(None) => tracing::warn!("MQTT connection lost; reconnecting"),
+                Ok(None) => {
+                    tracing::warn!("MQTT connection lost; reconnecting");
+                    link.reconnect(topics, &|| shutdown.load(Ordering::Relaxed));
+                }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }

@@ -185,20 +185,28 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     };
     let resumed = resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx, &notify_resume);
     drop((fetch_tx, ready_tx, notify_resume));
+    let topics = subscriptions(&config.mqtt.topic_prefix);
     let started = resumed.map_err(ServiceError::from).and_then(|count| {
         if count > 0 {
             tracing::info!(count, "unfinished consolidated events resumed");
         }
         let give_up = || shutdown.load(std::sync::atomic::Ordering::Relaxed);
-        link.connect(&config.mqtt, &subscriptions(&config.mqtt.topic_prefix), &give_up)
+        link.connect(&config.mqtt, &topics, &give_up)
             .map_err(ServiceError::from)
     });
     if started.is_ok() {
         tracing::info!(broker = %link.uri, "listening for Frigate events");
-        let messages = link.messages.clone();
+        // Ingest runs on its own thread and owns the link until shutdown.
         let shutdown_flag = shutdown.clone();
-        let ingest_thread = spawn("ingest", move || ingest.run(messages, &shutdown_flag));
-        let _ = ingest_thread.join();
+        let link = std::thread::Builder::new()
+            .name("fb-ingest".into())
+            .spawn(move || {
+                ingest.run(&link, &topics, &shutdown_flag);
+                link
+            })
+            .expect("spawning the ingest thread")
+            .join()
+            .expect("the ingest thread does not panic");
         link.announce(false);
         let _ = link.client.disconnect(None);
     }

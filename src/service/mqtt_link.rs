@@ -97,6 +97,30 @@ impl MqttLink {
         Ok(())
     }
 
+    /// Reconnects after a lost connection (same persistent session), retrying
+    /// with back-off until `give_up` says stop, then re-subscribes and
+    /// announces `online` again. Messages queued by the broker meanwhile follow.
+    pub fn reconnect(&self, topics: &[String], give_up: &dyn Fn() -> bool) {
+        let mut delay = Duration::from_millis(250);
+        while !give_up() {
+            match self.client.reconnect() {
+                Ok(_) => {
+                    tracing::info!(broker = %self.uri, "reconnected to MQTT broker");
+                    if let Err(err) = self.subscribe(topics) {
+                        tracing::warn!("{err}");
+                    }
+                    self.announce(true);
+                    return;
+                }
+                Err(err) => {
+                    tracing::warn!(broker = %self.uri, "MQTT reconnect failed ({err}); retrying in {delay:?}");
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+
     /// (Re-)subscribes to `topics` at QoS 1.
     pub fn subscribe(&self, topics: &[String]) -> Result<(), MqttLinkError> {
         let qos = vec![mqtt::QOS_1; topics.len()];
@@ -125,7 +149,6 @@ fn connect_options(settings: &MqttSettings) -> Result<mqtt::ConnectOptions, Stri
         .clean_session(false)
         .keep_alive_interval(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
-        .automatic_reconnect(Duration::from_millis(500), Duration::from_secs(30))
         .will_message(mqtt::Message::new_retained(AVAILABILITY_TOPIC, "offline", mqtt::QOS_1));
     if let Some(user) = &settings.username {
         builder.user_name(user);
