@@ -5,11 +5,14 @@
 //! Owns start-up order and start-up errors; it holds no state afterwards.
 
 use crate::accelerator::cpu::CpuBackendFactory;
+use crate::accelerator::nvidia::NvidiaBackendFactory;
 use crate::accelerator::selection::{select_backends, BackendPlan, SelectionError};
+use crate::accelerator::BackendFactory;
 use crate::ai::{AiClient, AiSettings};
-use crate::config::Config;
+use crate::config::{AcceleratorChoice, Config, TensorRtPrecision};
 use crate::detect::labels::Labels;
 use crate::encode::ffmpeg_x264::X264Factory;
+use crate::inference::gpu_providers::{default_tensorrt_cache_dir, TensorRtCache};
 use crate::inference::{onnxruntime_library, InferenceError, ModelFile};
 use crate::pipeline::messages::VideoFormat;
 use crate::pipeline::{Pipeline, PipelineParts};
@@ -29,15 +32,40 @@ pub enum StartError {
     Stage(String),
 }
 
+/// One accelerator owner per GPU of the plan, or one CPU owner.
+fn accelerator_factories(config: &Config, plan: &BackendPlan, cpu: CpuBackendFactory) -> Vec<Box<dyn BackendFactory>> {
+    if plan.gpu_devices.is_empty() {
+        return vec![Box::new(cpu)];
+    }
+    let tensorrt = match config.pipeline.tensorrt {
+        TensorRtPrecision::Off => None,
+        precision => Some(TensorRtCache {
+            directory: default_tensorrt_cache_dir(),
+            fp16: precision == TensorRtPrecision::Fp16,
+        }),
+    };
+    plan.gpu_devices
+        .iter()
+        .map(|&device| {
+            Box::new(NvidiaBackendFactory {
+                device,
+                cpu: cpu.clone(),
+                require_gpu: config.pipeline.accelerator == AcceleratorChoice::Nvidia,
+                tensorrt: tensorrt.clone(),
+            }) as Box<dyn BackendFactory>
+        })
+        .collect()
+}
+
 /// Starts the pipeline for `config`; returns it with the backend choices.
 pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartError> {
-    let backends = select_backends(config)?;
-    let ffmpeg = backends.ffmpeg.clone().ok_or(SelectionError::FfmpegMissing)?;
     let detector = &config.detector;
     let runtime = onnxruntime_library::load(detector.onnxruntime_library.as_deref())?;
+    let backends = select_backends(config, Some(runtime))?;
+    let ffmpeg = backends.ffmpeg.clone().ok_or(SelectionError::FfmpegMissing)?;
     let model = Arc::new(ModelFile::read(&detector.model_path, detector.model_sha256.as_deref())?);
     let labels = Labels::load(&detector.names_path).map_err(|err| InferenceError::Labels(err.to_string()))?;
-    let accelerator = CpuBackendFactory {
+    let cpu = CpuBackendFactory {
         runtime,
         model,
         labels,
@@ -50,7 +78,7 @@ pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartE
     };
     let parts = PipelineParts {
         capacities: config.pipeline.channels,
-        accelerators: vec![Box::new(accelerator)],
+        accelerators: accelerator_factories(config, &backends, cpu),
         encoder: Box::new(X264Factory::new(ffmpeg.clone())),
         ffmpeg: Some(ffmpeg),
         summary_format: VideoFormat {

@@ -84,6 +84,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Build the TensorRT engine of the configured detector ahead of the first event.
+    BuildEngine {
+        /// Configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// CUDA device to build for.
+        #[arg(long, default_value_t = 0)]
+        device: usize,
+    },
     /// Measure stage and end-to-end throughput on a CE folder.
     Bench {
         /// The CE folder (e.g. the sample made by scripts/make-sample.sh).
@@ -124,6 +133,7 @@ fn main() -> ExitCode {
         } => cli::plan::run(&dir, primary.as_deref(), config.as_deref()),
         Command::Probe { clip } => cli::probe::run(&clip),
         Command::Doctor { config, json } => cli::doctor::run(config.as_deref(), json),
+        Command::BuildEngine { config, device } => cli::build_engine::run(config.as_deref(), device),
         Command::Bench { dir, config, json } => cli::bench::run(&dir, config.as_deref(), json),
     };
     match result {

@@ -27,6 +27,14 @@ pub enum AcceleratorError {
     /// A plan named a camera the job has no clip for.
     #[error("summary plan names camera '{0}' but the CE has no probed clip for it")]
     UnknownCamera(String),
+    /// The GPU failed (a CUDA driver call, a kernel, a transfer).
+    #[error("GPU {device}: {message}")]
+    Gpu {
+        /// The CUDA device ordinal.
+        device: usize,
+        /// What failed.
+        message: String,
+    },
     /// The stage downstream went away (shutdown).
     #[error("downstream stage closed")]
     DownstreamClosed,

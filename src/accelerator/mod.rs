@@ -5,6 +5,8 @@
 //! masks and renders summary frames. *How* it does that is a backend:
 //!
 //! - `cpu`: FFmpeg decode, ONNX Runtime on the CPU, CPU crop/resize/overlay.
+//! - `nvidia`: NVDEC decode into device memory, CUDA kernels, ONNX Runtime's
+//!   TensorRT/CUDA providers on device buffers; the CPU backend is its fallback.
 //!
 //! A backend is built on the owner thread by a [`BackendFactory`] and is never
 //! `Send`: once created it cannot leave that thread, so exclusive use of its
@@ -12,7 +14,9 @@
 //! each owner gets, and why.
 
 pub mod cpu;
+mod detector_setup;
 mod error;
+pub mod nvidia;
 pub mod selection;
 
 pub use error::AcceleratorError;
@@ -56,6 +60,11 @@ pub trait AcceleratorBackend {
 
     /// Cuts, stamps and JPEG-encodes the job's AI frames, in order.
     fn render_ai_frames(&mut self, job: &AiFramesJob) -> Result<Vec<AiFrameJpeg>, AcceleratorError>;
+
+    /// Jobs this backend's device failed and a fallback backend ran, since start-up.
+    fn fallbacks(&self) -> u64 {
+        0
+    }
 }
 
 /// Builds a backend on the thread that will own it.

@@ -1,10 +1,16 @@
 //! Start-up choice of the backend of every stage, with the reason for each.
 //!
 //! Owns the decision only (what `doctor` prints and what the pipeline is
-//! built with); building the backends is left to the caller.
+//! built with): whether the NVIDIA backend can run here (driver, NVDEC, NVRTC,
+//! a device, ONNX Runtime with the CUDA provider), on which devices, and what
+//! encodes. Building the backends is left to the caller.
 
-use crate::config::{AcceleratorChoice, Config};
+use crate::config::{AcceleratorChoice, Config, TensorRtPrecision};
+use crate::gpu::cuda_context::GpuContext;
 use crate::gpu::driver_probe::{probe_driver, DriverProbe};
+use crate::gpu::nvenc::{probe_nvenc, NvencProbe};
+use crate::inference::gpu_providers::provider_availability;
+use crate::inference::onnxruntime_library::OnnxRuntime;
 use crate::media::ffmpeg_tool;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -23,8 +29,10 @@ pub struct StageChoice {
 /// The backends chosen for a run.
 #[derive(Debug, Clone, Serialize)]
 pub struct BackendPlan {
-    /// Accelerator backend for the owner threads (`cpu` for now).
+    /// Accelerator backend of the owner threads (`nvidia` or `cpu`).
     pub accelerator: &'static str,
+    /// CUDA devices that each get a GPU owner (empty on the CPU backend).
+    pub gpu_devices: Vec<usize>,
     /// Per-stage choices.
     pub stages: Vec<StageChoice>,
     /// `ffmpeg`, when installed (CPU decode, software encode, preview GIF).
@@ -48,59 +56,138 @@ pub enum SelectionError {
     FfmpegMissing,
 }
 
-/// Why the NVIDIA backend is not used, given what the driver probe found.
-fn nvidia_unavailable_reason(driver: &DriverProbe) -> String {
-    match &driver.cuda {
-        Err(missing) => format!("no NVIDIA driver: {missing}"),
-        Ok(()) => "NVIDIA driver found, but this build runs the accelerator owner on its CPU backend".to_string(),
+/// What the NVIDIA backend needs, checked in order; the first missing piece is the reason.
+fn gpu_devices(
+    driver: &DriverProbe,
+    runtime: Option<&OnnxRuntime>,
+    wanted: Option<&[usize]>,
+) -> Result<Vec<usize>, String> {
+    driver
+        .cuda
+        .clone()
+        .map_err(|missing| format!("no NVIDIA driver: {missing}"))?;
+    driver.nvdec.clone().map_err(|missing| format!("no NVDEC: {missing}"))?;
+    // SAFETY: only probes whether the library can be loaded; no symbol is used.
+    if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+        return Err(
+            "NVRTC (libnvrtc.so, from the CUDA toolkit) not found: the image kernels are compiled with it".into(),
+        );
+    }
+    let count = cudarc::driver::CudaContext::device_count().map_err(|err| format!("CUDA: {err}"))?;
+    let visible: Vec<usize> = (0..count.max(0) as usize).collect();
+    if visible.is_empty() {
+        return Err("the NVIDIA driver sees no GPU".into());
+    }
+    let runtime = runtime.ok_or("ONNX Runtime is not loaded")?;
+    if !provider_availability(runtime).cuda {
+        return Err(format!(
+            "ONNX Runtime {} ({}) has no CUDA execution provider: install the GPU build (onnxruntime-gpu)",
+            runtime.version,
+            runtime.path.display()
+        ));
+    }
+    match wanted {
+        None => Ok(visible),
+        Some(list) => match list.iter().find(|device| !visible.contains(device)) {
+            Some(missing) => Err(format!(
+                "gpu_devices names device {missing}, but only {} are visible",
+                visible.len()
+            )),
+            None => Ok(list.to_vec()),
+        },
     }
 }
 
-/// Chooses the backends for `config` on this machine.
-pub fn select_backends(config: &Config) -> Result<BackendPlan, SelectionError> {
+/// Why the summary is software-encoded: what the NVENC probe of the first GPU answered.
+fn nvenc_reason(driver: &DriverProbe, device: Option<usize>) -> String {
+    if let Err(missing) = &driver.nvenc {
+        return format!("no hardware encoder: {missing}");
+    }
+    let Some(device) = device else {
+        return "no hardware encoder: the accelerator owner runs on the CPU".into();
+    };
+    let context = match GpuContext::open(device) {
+        Ok(context) => context,
+        Err(err) => return format!("NVENC not probed: {err}"),
+    };
+    // SAFETY: the context is open and current on this thread for the whole probe.
+    match unsafe { probe_nvenc(context.cuda().cu_ctx().cast()) } {
+        NvencProbe::Unavailable(err) => format!("{err}; frames are downloaded and software-encoded"),
+        available @ NvencProbe::Available { .. } => {
+            format!("{available}; the summary is encoded in software (NVENC encoding is not built in)")
+        }
+    }
+}
+
+/// Chooses the backends for `config` on this machine, given the loaded ONNX Runtime.
+pub fn select_backends(config: &Config, runtime: Option<&OnnxRuntime>) -> Result<BackendPlan, SelectionError> {
     let driver = probe_driver();
-    let gpu_reason = nvidia_unavailable_reason(&driver);
-    if config.pipeline.accelerator == AcceleratorChoice::Nvidia {
+    let preset = &config.pipeline;
+    let gpu = match preset.accelerator {
+        AcceleratorChoice::Cpu => Err(format!("pipeline preset '{}' selects the CPU", preset.name)),
+        _ => gpu_devices(&driver, runtime, preset.gpu_devices.as_deref()),
+    };
+    if let (AcceleratorChoice::Nvidia, Err(reason)) = (preset.accelerator, &gpu) {
         return Err(SelectionError::NvidiaUnavailable {
-            preset: config.pipeline.name.clone(),
-            reason: gpu_reason,
+            preset: preset.name.clone(),
+            reason: reason.clone(),
         });
     }
-    let why_cpu = match config.pipeline.accelerator {
-        AcceleratorChoice::Cpu => format!("pipeline preset '{}' selects the CPU", config.pipeline.name),
-        _ => gpu_reason,
-    };
     let ffmpeg = ffmpeg_tool::locate("ffmpeg");
     let ffmpeg_path = ffmpeg.as_ref().ok_or(SelectionError::FfmpegMissing)?;
-    let nvenc = match &driver.nvenc {
-        Ok(()) => "NVENC library present, but the accelerator owner runs on the CPU".to_string(),
-        Err(missing) => missing.clone(),
+    let encode = StageChoice {
+        stage: "encode",
+        backend: "libx264 (ffmpeg)".into(),
+        reason: nvenc_reason(&driver, gpu.as_ref().ok().and_then(|devices| devices.first().copied())),
     };
-    let stages = vec![
-        StageChoice {
-            stage: "decode",
-            backend: format!("ffmpeg ({})", ffmpeg_path.display()),
-            reason: why_cpu.clone(),
-        },
-        StageChoice {
-            stage: "detect",
-            backend: "onnxruntime-cpu".into(),
-            reason: why_cpu.clone(),
-        },
-        StageChoice {
-            stage: "render",
-            backend: "cpu (bicubic crop/resize, text overlay)".into(),
-            reason: why_cpu,
-        },
-        StageChoice {
-            stage: "encode",
-            backend: "libx264 (ffmpeg)".into(),
-            reason: format!("no hardware encoder: {nvenc}"),
-        },
-    ];
+    let (accelerator, gpu_devices, mut stages) = match gpu {
+        Ok(devices) => {
+            let why = format!("GPU owner on CUDA device(s) {devices:?}");
+            let detector = match preset.tensorrt {
+                TensorRtPrecision::Off => "onnxruntime-cuda (device buffers)".to_string(),
+                precision => format!(
+                    "onnxruntime-tensorrt {precision:?} when the runtime has TensorRT, else onnxruntime-cuda (device buffers)"
+                )
+                .to_lowercase(),
+            };
+            let stages = vec![
+                choice("decode", "nvdec (NV12 stays in device memory)", &why),
+                choice("detect", &detector, &why),
+                choice(
+                    "render",
+                    "cuda kernels (letterbox, bicubic crop, motion mask, text)",
+                    &why,
+                ),
+                choice(
+                    "ai frames",
+                    "cpu (crop, overlay, JPEG)",
+                    "AI frames are cut by the CPU fallback",
+                ),
+            ];
+            ("nvidia", devices, stages)
+        }
+        Err(why_cpu) => {
+            let stages = vec![
+                choice("decode", &format!("ffmpeg ({})", ffmpeg_path.display()), &why_cpu),
+                choice("detect", "onnxruntime-cpu", &why_cpu),
+                choice("render", "cpu (bicubic crop/resize, text overlay)", &why_cpu),
+            ];
+            ("cpu", Vec::new(), stages)
+        }
+    };
+    stages.push(encode);
     Ok(BackendPlan {
-        accelerator: "cpu",
+        accelerator,
+        gpu_devices,
         stages,
         ffmpeg,
     })
+}
+
+fn choice(stage: &'static str, backend: &str, reason: &str) -> StageChoice {
+    StageChoice {
+        stage,
+        backend: backend.to_string(),
+        reason: reason.to_string(),
+    }
 }

@@ -7,6 +7,11 @@ use frigate_buffer::accelerator::selection::select_backends;
 use frigate_buffer::gpu::cuda_context::GpuContext;
 use frigate_buffer::gpu::driver_probe::{probe_driver, DriverProbe};
 use frigate_buffer::gpu::nvdec::{query_decoder_caps, NvcuvidApi, NvdecCodec};
+use frigate_buffer::gpu::nvenc::{probe_nvenc, NvencProbe};
+use frigate_buffer::inference::gpu_providers::{
+    default_tensorrt_cache_dir, provider_availability, tensorrt_cache_contents,
+};
+use frigate_buffer::inference::onnxruntime_library::OnnxRuntime;
 use frigate_buffer::inference::{onnxruntime_library, ModelFile};
 use frigate_buffer::media::ffmpeg_tool;
 use serde_json::json;
@@ -21,26 +26,94 @@ fn status<T: std::fmt::Display>(result: Result<T, String>) -> String {
     }
 }
 
-/// The first GPU and its NVDEC capabilities, when the driver is there.
-fn nvdec_report(driver: &DriverProbe) -> Result<String, String> {
-    driver.cuda.clone()?;
-    driver.nvdec.clone()?;
-    let context = GpuContext::open(0).map_err(|err| err.to_string())?;
-    let name = context.device_name().map_err(|err| err.to_string())?;
-    let api = NvcuvidApi::load().map_err(|err| err.to_string())?;
-    let mut parts = vec![name];
-    for (label, codec) in [("H.264", NvdecCodec::H264), ("HEVC", NvdecCodec::Hevc)] {
-        let caps = query_decoder_caps(&api, &context, codec).map_err(|err| err.to_string())?;
-        parts.push(if caps.supported {
-            format!(
-                "{label} {} engines up to {}x{}",
-                caps.engine_count, caps.max_width, caps.max_height
-            )
-        } else {
-            format!("{label} not supported")
-        });
+/// The CUDA version the driver supports (`cuDriverGetVersion`), e.g. `13.0`.
+fn cuda_driver_version() -> Result<String, String> {
+    let mut version = 0;
+    // SAFETY: the driver library is present (checked by the caller); the out-pointer is valid.
+    let code = unsafe { cudarc::driver::sys::cuDriverGetVersion(&mut version) };
+    if code != cudarc::driver::sys::CUresult::CUDA_SUCCESS {
+        return Err(format!("cuDriverGetVersion failed: {code:?}"));
     }
-    Ok(parts.join(", "))
+    Ok(format!("{}.{}", version / 1000, (version % 1000) / 10))
+}
+
+/// Every GPU with its memory and NVDEC capabilities, when the driver is there.
+fn gpu_report(driver: &DriverProbe) -> Result<String, String> {
+    driver.cuda.clone()?;
+    let count = cudarc::driver::CudaContext::device_count().map_err(|err| err.to_string())?;
+    let mut gpus = Vec::new();
+    for ordinal in 0..count.max(0) as usize {
+        let context = GpuContext::open(ordinal).map_err(|err| err.to_string())?;
+        let name = context.device_name().map_err(|err| err.to_string())?;
+        let memory = context.cuda().total_mem().map_err(|err| err.to_string())?;
+        let mut parts = vec![format!("GPU {ordinal}: {name}, {} MiB", memory >> 20)];
+        match NvcuvidApi::load() {
+            Ok(api) => {
+                for (label, codec) in [("H.264", NvdecCodec::H264), ("HEVC", NvdecCodec::Hevc)] {
+                    let caps = query_decoder_caps(&api, &context, codec).map_err(|err| err.to_string())?;
+                    parts.push(if caps.supported {
+                        format!(
+                            "NVDEC {label} {} engines up to {}x{}",
+                            caps.engine_count, caps.max_width, caps.max_height
+                        )
+                    } else {
+                        format!("NVDEC {label} not supported")
+                    });
+                }
+            }
+            Err(err) => parts.push(format!("no NVDEC: {err}")),
+        }
+        gpus.push(parts.join(", "));
+    }
+    if gpus.is_empty() {
+        return Err("the driver sees no GPU".into());
+    }
+    Ok(format!("CUDA {} driver; {}", cuda_driver_version()?, gpus.join("; ")))
+}
+
+/// What opening an NVENC session on the first GPU answers.
+fn nvenc_report(driver: &DriverProbe) -> Result<String, String> {
+    driver.cuda.clone()?;
+    driver.nvenc.clone()?;
+    let context = GpuContext::open(0).map_err(|err| err.to_string())?;
+    // SAFETY: the context is open and current on this thread for the whole probe.
+    match unsafe { probe_nvenc(context.cuda().cu_ctx().cast()) } {
+        available @ NvencProbe::Available { .. } => Ok(available.to_string()),
+        NvencProbe::Unavailable(err) => Err(format!("{err}; summaries are encoded with libx264")),
+    }
+}
+
+/// The ONNX Runtime library, its version and the execution providers it was built with.
+fn onnxruntime_report(runtime: &OnnxRuntime) -> String {
+    let available = provider_availability(runtime);
+    let mut providers = vec!["CPU"];
+    if available.cuda {
+        providers.push("CUDA");
+    }
+    if available.tensorrt {
+        providers.push("TensorRT");
+    }
+    format!(
+        "{} ({}), execution providers: {}",
+        runtime.version,
+        runtime.path.display(),
+        providers.join(", ")
+    )
+}
+
+/// The TensorRT engine cache: where, and what it holds.
+fn tensorrt_cache_report() -> String {
+    let directory = default_tensorrt_cache_dir();
+    let (engines, timing) = tensorrt_cache_contents(&directory);
+    format!(
+        "{}: {engines} engine(s), {timing} timing cache(s){}",
+        directory.display(),
+        if engines == 0 {
+            " (run `frigate-buffer build-engine` to build before the first event)"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Whether the MQTT broker accepts TCP connections.
@@ -87,8 +160,10 @@ pub fn run(config: Option<&Path>, as_json: bool) -> anyhow::Result<()> {
         Some(_) => Err("this ffmpeg has no libx264 encoder".to_string()),
         None => Err("no ffmpeg".to_string()),
     };
-    let onnxruntime = onnxruntime_library::load(config.detector.onnxruntime_library.as_deref())
-        .map(|rt| format!("{} ({}), execution providers: CPU", rt.version, rt.path.display()))
+    let runtime = onnxruntime_library::load(config.detector.onnxruntime_library.as_deref());
+    let onnxruntime = runtime
+        .as_ref()
+        .map(|rt| onnxruntime_report(rt))
         .map_err(|err| err.to_string());
     let model = ModelFile::read(&config.detector.model_path, config.detector.model_sha256.as_deref())
         .map(|m| {
@@ -105,16 +180,10 @@ pub fn run(config: Option<&Path>, as_json: bool) -> anyhow::Result<()> {
         })
         .map_err(|err| err.to_string());
     let checks = vec![
-        (
-            "cuda driver",
-            status(driver.cuda.clone().map(|()| "libcuda.so.1 loads")),
-        ),
-        ("nvdec", status(nvdec_report(&driver))),
-        (
-            "nvenc",
-            status(driver.nvenc.clone().map(|()| "libnvidia-encode.so.1 loads")),
-        ),
+        ("gpu", status(gpu_report(&driver))),
+        ("nvenc", status(nvenc_report(&driver))),
         ("onnxruntime", status(onnxruntime)),
+        ("tensorrt", format!("cache {}", tensorrt_cache_report())),
         ("model", status(model)),
         ("ffmpeg", status(tool("ffmpeg"))),
         ("ffprobe", status(tool("ffprobe"))),
@@ -125,7 +194,7 @@ pub fn run(config: Option<&Path>, as_json: bool) -> anyhow::Result<()> {
         ),
         ("frigate", status(frigate_report(&config.frigate_url))),
     ];
-    let selection = select_backends(&config);
+    let selection = select_backends(&config, runtime.ok());
     if as_json {
         let value = json!({
             "config": config.source,

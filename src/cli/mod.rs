@@ -3,6 +3,7 @@
 //! become one line for the user.
 
 pub mod bench;
+pub mod build_engine;
 pub mod detect;
 pub mod doctor;
 pub mod plan;

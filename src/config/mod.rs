@@ -12,7 +12,7 @@ mod raw;
 mod runtime;
 
 pub use error::ConfigError;
-pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset};
+pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, TensorRtPrecision};
 pub use runtime::{
     AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
     NotificationSettings, SummaryConfig,

@@ -28,6 +28,19 @@ pub enum AcceleratorChoice {
     Cpu,
 }
 
+/// The precision TensorRT builds engines at, or TensorRT not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TensorRtPrecision {
+    /// Half precision (the default): about twice as fast as fp32 on tensor cores.
+    #[default]
+    Fp16,
+    /// Full precision.
+    Fp32,
+    /// Do not use TensorRT; ONNX Runtime's CUDA provider runs the model.
+    Off,
+}
+
 /// Capacities of the bounded channels between stages.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +70,12 @@ pub struct PipelinePreset {
     pub detect_batch_size: usize,
     /// ONNX Runtime intra-op threads (0: ONNX Runtime's default).
     pub inference_threads: usize,
+    /// CUDA devices that get a GPU owner each; absent: every visible device.
+    #[serde(default)]
+    pub gpu_devices: Option<Vec<usize>>,
+    /// TensorRT engine precision when ONNX Runtime has the TensorRT provider.
+    #[serde(default)]
+    pub tensorrt: TensorRtPrecision,
     /// Channel capacities.
     pub channels: ChannelCapacities,
 }

@@ -8,4 +8,7 @@
 
 pub mod cuda_context;
 pub mod driver_probe;
+pub mod kernels;
 pub mod nvdec;
+pub mod nvenc;
+pub mod nvjpeg;

@@ -22,13 +22,13 @@ pub enum BatchSupport {
 /// A loaded detector.
 pub struct DetectorSession {
     /// The ONNX Runtime session.
-    session: Session,
+    pub(super) session: Session,
     /// Model file, for messages.
-    model_path: PathBuf,
+    pub(super) model_path: PathBuf,
     /// Name of the image input.
-    input_name: String,
+    pub(super) input_name: String,
     /// Name of the detections output.
-    output_name: String,
+    pub(super) output_name: String,
     /// Model input width in pixels.
     pub input_width: u32,
     /// Model input height in pixels.
@@ -48,7 +48,7 @@ impl DetectorSession {
         Self::from_session(session, model.path.clone())
     }
 
-    fn from_session(session: Session, model_path: PathBuf) -> Result<Self, InferenceError> {
+    pub(super) fn from_session(session: Session, model_path: PathBuf) -> Result<Self, InferenceError> {
         let unsupported = |message: String| InferenceError::UnsupportedModel {
             path: model_path.clone(),
             message,

@@ -326,6 +326,15 @@ fn render_stages(out: &mut Exposition, telemetry: &PipelineTelemetry) {
     );
     out.labelled(
         Family {
+            name: "stage_fallbacks_total",
+            help: "Jobs a stage's device (GPU) failed and its CPU fallback ran, by pipeline stage.",
+            metric_type: MetricType::Counter,
+        },
+        "stage",
+        total(|snapshot| snapshot.fallbacks),
+    );
+    out.labelled(
+        Family {
             name: "stage_busy_seconds_total",
             help: "Seconds each pipeline stage spent handling messages.",
             metric_type: MetricType::Counter,

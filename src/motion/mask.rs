@@ -100,9 +100,7 @@ impl GreyThumbnail {
                 actual: rgb.len(),
             });
         }
-        let thumb_width = thumbnail_width.min(width);
-        let scaled_height = (f64::from(height) * f64::from(thumb_width) / f64::from(width)).round();
-        let thumb_height = (scaled_height as u32).clamp(1, height);
+        let (thumb_width, thumb_height) = thumbnail_size(width, height, thumbnail_width);
         let columns = bin_bounds(width, thumb_width);
         let rows = bin_bounds(height, thumb_height);
 
@@ -155,6 +153,14 @@ impl GreyThumbnail {
     pub fn pixels(&self) -> &[u8] {
         &self.pixels
     }
+}
+
+/// The size of the thumbnail of a `width`×`height` frame (both non-zero) at most
+/// `thumbnail_width` wide: no wider than the frame, the aspect kept, at least one row.
+pub fn thumbnail_size(width: u32, height: u32, thumbnail_width: u32) -> (u32, u32) {
+    let thumb_width = thumbnail_width.min(width);
+    let scaled_height = (f64::from(height) * f64::from(thumb_width) / f64::from(width)).round();
+    (thumb_width, (scaled_height as u32).clamp(1, height))
 }
 
 /// `bins + 1` boundaries splitting `0..len` into `bins` near-equal, non-empty

@@ -19,6 +19,8 @@ pub struct StageCounters {
     items: AtomicU64,
     /// Messages whose handling failed.
     errors: AtomicU64,
+    /// Jobs the stage's device failed and its fallback backend ran.
+    fallbacks: AtomicU64,
     /// Nanoseconds spent handling messages (not waiting for them).
     busy_nanos: AtomicU64,
     /// When the stage started, the denominator of the busy fraction.
@@ -34,6 +36,8 @@ pub struct StageSnapshot {
     pub items: u64,
     /// Messages that failed.
     pub errors: u64,
+    /// Jobs run again on a fallback backend.
+    pub fallbacks: u64,
     /// Seconds spent busy.
     pub busy_seconds: f64,
     /// Busy time over wall time since the stage started.
@@ -47,6 +51,7 @@ impl StageCounters {
             name,
             items: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            fallbacks: AtomicU64::new(0),
             busy_nanos: AtomicU64::new(0),
             started: Instant::now(),
         })
@@ -62,6 +67,11 @@ impl StageCounters {
         self.busy_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 
+    /// Sets the number of jobs a fallback backend ran (the backend counts them).
+    pub fn set_fallbacks(&self, total: u64) {
+        self.fallbacks.store(total, Ordering::Relaxed);
+    }
+
     /// Copies the counters.
     pub fn snapshot(&self) -> StageSnapshot {
         let busy_seconds = self.busy_nanos.load(Ordering::Relaxed) as f64 / 1e9;
@@ -70,6 +80,7 @@ impl StageCounters {
             name: self.name,
             items: self.items.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
+            fallbacks: self.fallbacks.load(Ordering::Relaxed),
             busy_seconds,
             busy_fraction: (busy_seconds / wall).min(1.0),
         }

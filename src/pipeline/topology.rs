@@ -133,9 +133,12 @@ impl Pipeline {
             let counters = StageCounters::new("accelerator");
             let (writer, encoder, ai) = (writer_tx.clone(), encoder_tx.clone(), ai_tx.clone());
             let (format, interval) = (parts.summary_format, parts.frame_interval);
+            let published = counters.clone();
             let owner = spawn_stage(counters.clone(), accel_rx.clone(), move || {
                 let backend = factory.create().map_err(|err| err.to_string())?;
-                Ok(AcceleratorOwner::new(backend, writer, encoder, format, interval, ai))
+                Ok(AcceleratorOwner::new(
+                    backend, writer, encoder, format, interval, ai, published,
+                ))
             });
             start(counters, owner)?;
         }

@@ -67,13 +67,42 @@ impl TextOverlay {
     /// Draws `text` at the top-left of `frame`, sized from the frame height; text running past
     /// the frame's edge is cut off.
     pub fn draw(&mut self, frame: &mut RgbFrame, text: &str) {
-        if self.sprite.text != text || self.sprite.frame_height != frame.height() {
-            self.sprite.rasterise(&self.font, text, frame.height());
-        }
-        let margin = (frame.height() as f32 * MARGIN_FRACTION).round() as i32;
-        let origin = (margin - SPRITE_PADDING).max(0) as usize;
+        let origin = self.sprite(text, frame.height()).origin as usize;
         self.sprite.blend_into(frame, origin);
     }
+
+    /// The coverage masks of `text` for a frame `frame_height` pixels tall, rasterised
+    /// only when the text or height changed, and where their corner goes; for blending
+    /// elsewhere (the GPU) exactly as [`TextOverlay::draw`] blends.
+    pub fn sprite(&mut self, text: &str, frame_height: u32) -> SpriteView<'_> {
+        if self.sprite.text != text || self.sprite.frame_height != frame_height {
+            self.sprite.rasterise(&self.font, text, frame_height);
+        }
+        let margin = (frame_height as f32 * MARGIN_FRACTION).round() as i32;
+        SpriteView {
+            fill: &self.sprite.fill,
+            outline: &self.sprite.outline,
+            width: self.sprite.width as u32,
+            height: self.sprite.height as u32,
+            origin: (margin - SPRITE_PADDING).max(0) as u32,
+        }
+    }
+}
+
+/// A rasterised string: where to lighten to white (`fill`) and where to darken to black
+/// first (`outline`), both `width`×`height` coverage bytes, row-major.
+#[derive(Debug, Clone, Copy)]
+pub struct SpriteView<'a> {
+    /// Glyph coverage.
+    pub fill: &'a [u8],
+    /// Glyph coverage grown by the outline radius.
+    pub outline: &'a [u8],
+    /// Sprite width in pixels.
+    pub width: u32,
+    /// Sprite height in pixels.
+    pub height: u32,
+    /// The sprite's top-left corner is at (`origin`, `origin`) in the frame.
+    pub origin: u32,
 }
 
 impl TextSprite {

@@ -8,14 +8,9 @@ use crate::accelerator::{AcceleratorError, DetectStats};
 use crate::detect::letterbox::{Letterbox, LetterboxPreprocessor};
 use crate::detect::postprocess::Postprocessor;
 use crate::inference::{BatchSupport, DetectorSession};
-use crate::motion::mask::{GreyThumbnail, MotionMask};
+use crate::motion::mask::{GreyThumbnail, MotionMask, DEFAULT_DIFF_THRESHOLD, DEFAULT_THUMBNAIL_WIDTH};
 use crate::pipeline::messages::{DetectJob, SampledFrame};
 use std::path::{Path, PathBuf};
-
-/// Width of the grey thumbnails motion is computed on.
-const MOTION_THUMBNAIL_WIDTH: u32 = 320;
-/// Luma difference that counts as motion (0..255).
-const MOTION_THRESHOLD: u8 = 25;
 
 /// A sampled frame waiting in the batch for its detections.
 struct PendingFrame {
@@ -117,11 +112,11 @@ impl DetectionPass {
                     &mut self.input[slot * frame_len..(slot + 1) * frame_len],
                 )
                 .map_err(|err| frame_error(err.to_string()))?;
-            let thumbnail = GreyThumbnail::from_rgb(&frame.pixels, clip.width, clip.height, MOTION_THUMBNAIL_WIDTH)
+            let thumbnail = GreyThumbnail::from_rgb(&frame.pixels, clip.width, clip.height, DEFAULT_THUMBNAIL_WIDTH)
                 .map_err(|err| frame_error(err.to_string()))?;
             let motion = previous
                 .as_ref()
-                .map(|prev| MotionMask::between(prev, &thumbnail, MOTION_THRESHOLD))
+                .map(|prev| MotionMask::between(prev, &thumbnail, DEFAULT_DIFF_THRESHOLD))
                 .transpose()
                 .map_err(|err| frame_error(err.to_string()))?;
             previous = Some(thumbnail);

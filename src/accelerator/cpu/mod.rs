@@ -12,14 +12,13 @@ mod summary_render;
 
 pub use ffmpeg_decoder::{DecodedFrame, FfmpegDecoder};
 
+use super::detector_setup::prepare_detector;
 use super::{AcceleratorBackend, AcceleratorError, BackendFactory, DetectStats};
 use crate::ai::AiFrameJpeg;
 use crate::config::{DetectorConfig, SummaryConfig};
 use crate::detect::labels::Labels;
-use crate::detect::postprocess::Postprocessor;
-use crate::detect::yolo_output::OutputLayout;
 use crate::inference::onnxruntime_library::OnnxRuntime;
-use crate::inference::{DetectorSession, InferenceError, ModelFile};
+use crate::inference::{DetectorSession, ModelFile};
 use crate::pipeline::frame_pool::PooledBuffer;
 use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, SampledFrame};
 use ai_render::AiRender;
@@ -29,6 +28,7 @@ use std::sync::Arc;
 use summary_render::SummaryRenderer;
 
 /// Everything the CPU backend is built from, gathered on the caller's thread.
+#[derive(Clone)]
 pub struct CpuBackendFactory {
     /// The loaded ONNX Runtime.
     pub runtime: &'static OnnxRuntime,
@@ -69,17 +69,7 @@ impl BackendFactory for CpuBackendFactory {
 
     fn create(self: Box<Self>) -> Result<Box<dyn AcceleratorBackend>, AcceleratorError> {
         let mut session = DetectorSession::new_cpu(self.runtime, &self.model, self.inference_threads)?;
-        let output_shape = session.warm_up()?;
-        let layout = OutputLayout::from_shape(&output_shape, Some(self.labels.len()))
-            .map_err(|err| unsupported(&self.model, err.to_string()))?;
-        let postprocess = Postprocessor::new(
-            layout,
-            self.labels,
-            &self.detector.labels,
-            self.detector.confidence_threshold,
-            self.detector.iou_threshold,
-        )
-        .map_err(|err| unsupported(&self.model, err.to_string()))?;
+        let (_, postprocess) = prepare_detector(&mut session, &self.model, self.labels, &self.detector)?;
         let batch = session.max_batch(self.batch_size);
         let detection = DetectionPass::new(
             session,
@@ -102,13 +92,6 @@ impl BackendFactory for CpuBackendFactory {
             model_name: self.model.name.clone(),
         }))
     }
-}
-
-fn unsupported(model: &ModelFile, message: String) -> AcceleratorError {
-    AcceleratorError::Detector(InferenceError::UnsupportedModel {
-        path: model.path.clone(),
-        message,
-    })
 }
 
 impl AcceleratorBackend for CpuBackend {

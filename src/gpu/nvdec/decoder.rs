@@ -299,8 +299,19 @@ impl NvdecSession {
     /// Opens a session for a `codec` stream on `context`'s device. The decoder itself
     /// is created when the first sequence header arrives.
     pub fn new(context: &GpuContext, api: Arc<NvcuvidApi>, codec: NvdecCodec) -> Result<Self, NvdecError> {
-        let caps = query_decoder_caps(&api, context, codec)?;
         let stream = context.new_stream()?;
+        Self::on_stream(context, api, codec, stream)
+    }
+
+    /// Opens a session whose frames are mapped on `stream`, so that work the caller
+    /// queues on the same stream is ordered after each mapping without events.
+    pub fn on_stream(
+        context: &GpuContext,
+        api: Arc<NvcuvidApi>,
+        codec: NvdecCodec,
+        stream: Arc<CudaStream>,
+    ) -> Result<Self, NvdecError> {
+        let caps = query_decoder_caps(&api, context, codec)?;
         let state = NonNull::from(Box::leak(Box::new(ParserState {
             api: Arc::clone(&api),
             codec,

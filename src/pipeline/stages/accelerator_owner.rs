@@ -8,7 +8,9 @@ use crate::pipeline::messages::{
     AcceleratorJob, AiFramesJob, AiRequest, CompileJob, DetectJob, EncoderMessage, VideoFormat, WriterMessage,
 };
 use crate::pipeline::stage::Stage;
+use crate::pipeline::telemetry::StageCounters;
 use crossbeam_channel::Sender;
+use std::sync::Arc;
 
 /// State of one accelerator-owner thread.
 pub struct AcceleratorOwner {
@@ -24,6 +26,8 @@ pub struct AcceleratorOwner {
     frame_interval: u32,
     /// Rendered AI frames out, when AI analysis is configured.
     ai: Option<Sender<AiRequest>>,
+    /// This stage's counters, where the backend's fallback count is published.
+    counters: Arc<StageCounters>,
 }
 
 impl AcceleratorOwner {
@@ -35,6 +39,7 @@ impl AcceleratorOwner {
         format: VideoFormat,
         frame_interval: u32,
         ai: Option<Sender<AiRequest>>,
+        counters: Arc<StageCounters>,
     ) -> Self {
         Self {
             backend,
@@ -43,6 +48,7 @@ impl AcceleratorOwner {
             format,
             frame_interval,
             ai,
+            counters,
         }
     }
 
@@ -138,10 +144,12 @@ impl Stage for AcceleratorOwner {
     type Input = AcceleratorJob;
 
     fn handle(&mut self, job: AcceleratorJob) -> bool {
-        match job {
+        let ok = match job {
             AcceleratorJob::Detect(job) => self.detect(job),
             AcceleratorJob::Compile(job) => self.compile(job),
             AcceleratorJob::AiFrames(job) => self.ai_frames(job),
-        }
+        };
+        self.counters.set_fallbacks(self.backend.fallbacks());
+        ok
     }
 }

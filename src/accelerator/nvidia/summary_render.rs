@@ -1,0 +1,169 @@
+//! GPU rendering of the summary video: one NVDEC decoder per clip for the whole CE,
+//! advanced only forward; each output frame is the picture shown at `t`, cropped and
+//! resized (Catmull-Rom) by a kernel straight from NV12, stamped by the text kernel with
+//! a sprite rasterised on the CPU only when the text changes, and downloaded once into
+//! a pooled buffer for the encoder feeder.
+
+use super::clip_cursor::GpuClipCursor;
+use super::device::{address, GpuDevice};
+use crate::accelerator::AcceleratorError;
+use crate::config::SummaryConfig;
+use crate::pipeline::frame_pool::{FramePool, PooledBuffer};
+use crate::pipeline::messages::CompileJob;
+use crate::render::crop_resize::{clamp_into_source, CropRect, PixelRect};
+use crate::render::text_overlay::TextOverlay;
+use crate::render::timestamp::summary_label;
+use cudarc::driver::CudaSlice;
+use std::collections::HashMap;
+
+/// Output frames in flight: the encoder queue plus the one being drawn.
+const OUTPUT_POOL_EXTRA: usize = 2;
+
+/// The timestamp sprite as uploaded to the device.
+struct DeviceSprite {
+    /// The text it shows (the upload is skipped while it does not change).
+    text: String,
+    /// Fill coverage.
+    fill: CudaSlice<u8>,
+    /// Outline coverage.
+    outline: CudaSlice<u8>,
+    /// Width and height.
+    size: (u32, u32),
+    /// Corner position in the frame.
+    origin: u32,
+}
+
+/// Render state of the GPU backend, reused across CEs.
+pub struct GpuSummaryRenderer {
+    /// Output format and overlay switch.
+    summary: SummaryConfig,
+    /// Rasterises the timestamp text.
+    overlay: TextOverlay,
+    /// Host buffers handed to the encoder feeder.
+    pool: FramePool,
+    /// The output frame on the device.
+    frame: CudaSlice<u8>,
+    /// The last uploaded sprite.
+    sprite: Option<DeviceSprite>,
+}
+
+impl GpuSummaryRenderer {
+    /// Render state for `summary` on `device`.
+    pub fn new(device: &GpuDevice, summary: SummaryConfig, queued_frames: usize) -> Result<Self, AcceleratorError> {
+        let frame_len = summary.width as usize * summary.height as usize * 3;
+        let overlay = TextOverlay::new().map_err(|err| device.error(err))?;
+        Ok(Self {
+            summary,
+            overlay,
+            pool: FramePool::new(queued_frames + OUTPUT_POOL_EXTRA, frame_len),
+            frame: device.alloc::<u8>(frame_len)?,
+            sprite: None,
+        })
+    }
+
+    /// Renders every frame of the job's plan, in order.
+    pub fn run(
+        &mut self,
+        device: &GpuDevice,
+        job: &CompileJob,
+        emit: &mut dyn FnMut(PooledBuffer) -> bool,
+    ) -> Result<u64, AcceleratorError> {
+        let (width, height) = (self.summary.width, self.summary.height);
+        let pitch = width * 3;
+        let stream = &device.stream;
+        let frame_address = address(&self.frame, stream);
+        let whole_frame = PixelRect {
+            left: 0,
+            top: 0,
+            width,
+            height,
+        };
+        let mut cursors: HashMap<&str, GpuClipCursor> = HashMap::new();
+        let mut frames = 0u64;
+        for planned in job.plan.frame_times() {
+            let clip = job
+                .clips
+                .get(planned.camera)
+                .ok_or_else(|| AcceleratorError::UnknownCamera(planned.camera.to_string()))?;
+            if !cursors.contains_key(planned.camera) {
+                cursors.insert(planned.camera, GpuClipCursor::open(device, clip.clone())?);
+            }
+            let cursor = cursors.get_mut(planned.camera).expect("inserted above");
+            let picture = cursor.frame_at(device, planned.t)?;
+            let frame_error = |message: String| AcceleratorError::Frame {
+                clip: clip.path.clone(),
+                message,
+            };
+            let crop = CropRect {
+                x: f64::from(planned.crop.x),
+                y: f64::from(planned.crop.y),
+                width: f64::from(planned.crop.w),
+                height: f64::from(planned.crop.h),
+            };
+            let crop = clamp_into_source(crop, picture.width as u32, picture.height as u32)
+                .map_err(|err| frame_error(err.to_string()))?;
+            device
+                .kernels
+                .crop_resize_rgb(stream, &picture, crop, frame_address, pitch, whole_frame)
+                .map_err(|err| device.error(err))?;
+            if self.summary.timestamp_overlay {
+                let label = summary_label(job.ce.start_epoch + planned.t, planned.camera);
+                self.stamp(device, &label, frame_address)?;
+            }
+            let mut out = self.pool.acquire();
+            stream
+                .memcpy_dtoh(&self.frame, out.vec_mut().as_mut_slice())
+                .map_err(|err| device.error(format!("download of a summary frame: {err}")))?;
+            device.synchronize()?;
+            frames += 1;
+            if frames % 100 == 1 {
+                tracing::debug!(
+                    frames,
+                    camera = planned.camera,
+                    t = planned.t,
+                    "GPU summary render progress"
+                );
+            }
+            if !emit(out) {
+                return Err(AcceleratorError::DownstreamClosed);
+            }
+        }
+        Ok(frames)
+    }
+
+    /// Blends `text` into the device frame, uploading its sprite when the text changed.
+    fn stamp(&mut self, device: &GpuDevice, text: &str, frame_address: u64) -> Result<(), AcceleratorError> {
+        let (width, height) = (self.summary.width, self.summary.height);
+        if self.sprite.as_ref().is_none_or(|sprite| sprite.text != text) {
+            let view = self.overlay.sprite(text, height);
+            let upload = |bytes: &[u8]| {
+                device
+                    .stream
+                    .clone_htod(bytes)
+                    .map_err(|err| device.error(format!("upload of the timestamp sprite: {err}")))
+            };
+            self.sprite = Some(DeviceSprite {
+                text: text.to_string(),
+                fill: upload(view.fill)?,
+                outline: upload(view.outline)?,
+                size: (view.width, view.height),
+                origin: view.origin,
+            });
+        }
+        let sprite = self.sprite.as_ref().expect("uploaded above");
+        let stream = &device.stream;
+        device
+            .kernels
+            .blend_text(
+                stream,
+                frame_address,
+                width * 3,
+                (width, height),
+                address(&sprite.fill, stream),
+                address(&sprite.outline, stream),
+                sprite.size,
+                sprite.origin,
+            )
+            .map_err(|err| device.error(err))
+    }
+}

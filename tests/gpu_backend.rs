@@ -1,0 +1,135 @@
+//! The NVIDIA backend against the CPU backend on the sample CE: the same people found
+//! (matched boxes IoU ≥ 0.8), sidecars of the same shape, summary videos of the same
+//! size and length. Needs an NVIDIA GPU, NVRTC and ONNX Runtime with the CUDA provider,
+//! so it is ignored by `make test`; `scripts/gpu-tests.sh` runs it on a GPU machine.
+
+use frigate_buffer::config::{Config, PipelinePreset};
+use frigate_buffer::media::probe::probe_clip;
+use frigate_buffer::offline::process_dir;
+use frigate_buffer::sidecar::format::Sidecar;
+use frigate_buffer::sidecar::store::read_sidecar;
+use std::path::{Path, PathBuf};
+
+const CAMERAS: [&str; 3] = ["backyard", "driveway", "front_door"];
+
+/// The sample CE: `$FRIGATE_BUFFER_SAMPLE`, else `sample/ce` of the project.
+fn sample() -> PathBuf {
+    std::env::var_os("FRIGATE_BUFFER_SAMPLE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("sample/ce"))
+}
+
+fn copy_clips(into: &Path) {
+    for camera in CAMERAS {
+        std::fs::create_dir_all(into.join(camera)).unwrap();
+        let clip = format!("{camera}/{camera}-1.mp4");
+        std::fs::copy(sample().join(&clip), into.join(&clip)).unwrap_or_else(|e| panic!("{clip}: {e}"));
+    }
+}
+
+fn config(preset: &str) -> Config {
+    let mut config = Config::defaults().unwrap();
+    config.pipeline = PipelinePreset::resolve(preset, Path::new("<gpu test>")).unwrap();
+    config
+}
+
+fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
+    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h;
+    if union > 0.0 {
+        w * h / union
+    } else {
+        0.0
+    }
+}
+
+/// Of the people the CPU found, the share the GPU found too (best match IoU ≥ 0.8), and
+/// the number compared.
+fn people_matched(cpu: &Sidecar, gpu: &Sidecar) -> (f64, usize) {
+    let (mut compared, mut matched) = (0usize, 0usize);
+    for (cpu_entry, gpu_entry) in cpu.entries.iter().zip(&gpu.entries) {
+        assert_eq!(cpu_entry.frame_number, gpu_entry.frame_number);
+        for person in cpu_entry.detections.iter().filter(|d| d.label == "person") {
+            compared += 1;
+            let best = gpu_entry
+                .detections
+                .iter()
+                .filter(|d| d.label == "person")
+                .map(|d| iou(d.bbox, person.bbox))
+                .fold(0.0, f64::max);
+            matched += usize::from(best >= 0.8);
+        }
+    }
+    (matched as f64 / compared.max(1) as f64, compared)
+}
+
+#[test]
+#[ignore = "needs an NVIDIA GPU; run scripts/gpu-tests.sh on one"]
+fn gpu_and_cpu_backends_agree_on_the_sample_ce() {
+    let (cpu_dir, gpu_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    copy_clips(cpu_dir.path());
+    copy_clips(gpu_dir.path());
+    let cpu = process_dir(&config("cpu"), cpu_dir.path(), true, &mut |_| {}).unwrap();
+    let gpu = process_dir(&config("nvidia"), gpu_dir.path(), true, &mut |_| {}).unwrap();
+    assert_eq!(cpu.backends.accelerator, "cpu");
+    assert_eq!(gpu.backends.accelerator, "nvidia");
+    let fallbacks: u64 = gpu.stages.iter().map(|stage| stage.fallbacks).sum();
+    assert_eq!(fallbacks, 0, "the GPU ran every job itself");
+
+    for camera in CAMERAS {
+        let read = |dir: &Path| read_sidecar(&dir.join(camera).join("detection.json")).unwrap();
+        let (cpu_sidecar, gpu_sidecar) = (read(cpu_dir.path()), read(gpu_dir.path()));
+        assert_eq!(
+            gpu_sidecar.entries.len(),
+            cpu_sidecar.entries.len(),
+            "{camera}: entries"
+        );
+        assert_eq!(
+            (
+                gpu_sidecar.native_width,
+                gpu_sidecar.native_height,
+                gpu_sidecar.frame_interval
+            ),
+            (
+                cpu_sidecar.native_width,
+                cpu_sidecar.native_height,
+                cpu_sidecar.frame_interval
+            ),
+            "{camera}: sidecar header"
+        );
+        let (share, compared) = people_matched(&cpu_sidecar, &gpu_sidecar);
+        println!(
+            "{camera}: {compared} people found on the CPU, {:.1}% matched on the GPU",
+            share * 100.0
+        );
+        assert!(compared >= 20, "{camera}: the sample shows a person for at least 5 s");
+        assert!(share >= 0.95, "{camera}: only {:.1}% of people matched", share * 100.0);
+        let motion = |sidecar: &Sidecar| sidecar.entries.iter().filter(|e| !e.motion.is_empty()).count();
+        let (cpu_motion, gpu_motion) = (motion(&cpu_sidecar), motion(&gpu_sidecar));
+        println!("{camera}: entries with motion boxes: cpu {cpu_motion}, gpu {gpu_motion}");
+        assert!(
+            cpu_motion.abs_diff(gpu_motion) <= cpu_motion / 10 + 2,
+            "{camera}: motion differs"
+        );
+    }
+
+    let summary = |run: &frigate_buffer::offline::OfflineRun| {
+        let path = run.outcome.summary.clone().expect("a summary video");
+        probe_clip(&path).unwrap()
+    };
+    let (cpu_video, gpu_video) = (summary(&cpu), summary(&gpu));
+    assert_eq!((gpu_video.width, gpu_video.height), (cpu_video.width, cpu_video.height));
+    assert_eq!(gpu_video.frame_count, cpu_video.frame_count);
+    assert!((gpu_video.duration_sec - cpu_video.duration_sec).abs() < 0.06);
+    println!(
+        "summary {}x{} {} frames; detection pass cpu {:.2} s gpu {:.2} s; compile cpu {:.2} s gpu {:.2} s",
+        gpu_video.width,
+        gpu_video.height,
+        gpu_video.frame_count,
+        cpu.outcome.detect_seconds,
+        gpu.outcome.detect_seconds,
+        cpu.outcome.compile_seconds,
+        gpu.outcome.compile_seconds
+    );
+}
