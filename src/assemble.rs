@@ -14,7 +14,7 @@ use crate::detect::labels::Labels;
 use crate::encode::ffmpeg_x264::X264Factory;
 use crate::inference::gpu_providers::{default_tensorrt_cache_dir, TensorRtCache};
 use crate::inference::{onnxruntime_library, InferenceError, ModelFile};
-use crate::pipeline::messages::VideoFormat;
+use crate::pipeline::messages::{PixelFormat, VideoFormat};
 use crate::pipeline::{Pipeline, PipelineParts};
 use std::sync::Arc;
 
@@ -82,6 +82,7 @@ pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartE
         encoder: Box::new(X264Factory::new(ffmpeg.clone())),
         ffmpeg: Some(ffmpeg),
         summary_format: VideoFormat {
+            pixels: PixelFormat::Rgb24,
             width: config.summary.width,
             height: config.summary.height,
             fps: config.summary.fps,

@@ -13,6 +13,7 @@ use crate::inference::{onnxruntime_library, DetectorSession, ModelFile};
 use crate::media::ffmpeg_tool;
 use crate::media::probe::probe_clip;
 use crate::offline::{process_folder, OfflineError};
+use crate::pipeline::telemetry::StageSnapshot;
 use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
@@ -53,6 +54,11 @@ pub struct BenchReport {
     pub compile_seconds: f64,
     /// Compile throughput, frames/s.
     pub compile_fps: f64,
+    /// Seconds the accelerator owner(s) spent busy during the CE, over the CE's detection
+    /// plus compile wall time.
+    pub accelerator_busy_fraction: f64,
+    /// Every stage's counters at the end of the run.
+    pub stages: Vec<StageSnapshot>,
     /// Peak resident set size of the process, MiB.
     pub peak_rss_mib: f64,
 }
@@ -170,6 +176,15 @@ pub fn run_bench(config: &Config, dir: &Path) -> Result<BenchReport, BenchError>
         compile_frames: outcome.summary_frames,
         compile_seconds: outcome.compile_seconds,
         compile_fps: per_second(outcome.summary_frames as f64, outcome.compile_seconds),
+        accelerator_busy_fraction: per_second(
+            run.stages
+                .iter()
+                .filter(|stage| stage.name == "accelerator")
+                .map(|stage| stage.busy_seconds)
+                .sum(),
+            outcome.detect_seconds + outcome.compile_seconds,
+        ),
+        stages: run.stages.clone(),
         peak_rss_mib: peak_rss_mib(),
     })
 }

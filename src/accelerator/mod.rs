@@ -23,7 +23,7 @@ pub use error::AcceleratorError;
 
 use crate::ai::AiFrameJpeg;
 use crate::pipeline::frame_pool::PooledBuffer;
-use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, SampledFrame};
+use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, PixelFormat, SampledFrame};
 
 /// Counts reported by a finished detection pass.
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,8 +50,33 @@ pub trait AcceleratorBackend {
         emit: &mut dyn FnMut(SampledFrame) -> bool,
     ) -> Result<DetectStats, AcceleratorError>;
 
+    /// Detection passes over several clips together, where the device decodes several at
+    /// once; `emit` gets the index of the job a frame belongs to. One outcome per job, in
+    /// order. By default the passes run one after another.
+    fn detect_clips(
+        &mut self,
+        jobs: &[DetectJob],
+        emit: &mut dyn FnMut(usize, SampledFrame) -> bool,
+    ) -> Vec<Result<DetectStats, AcceleratorError>> {
+        jobs.iter()
+            .enumerate()
+            .map(|(index, job)| self.detect_clip(job, &mut |frame| emit(index, frame)))
+            .collect()
+    }
+
+    /// How many clips [`AcceleratorBackend::detect_clips`] should get at once.
+    fn parallel_clips(&self) -> usize {
+        1
+    }
+
+    /// Layout of the summary frames this backend renders.
+    fn summary_pixels(&self) -> PixelFormat {
+        PixelFormat::Rgb24
+    }
+
     /// Renders the summary frames of the job's plan, in order, each into a
-    /// pooled RGB buffer of the output size. Returns the number of frames.
+    /// pooled buffer of the output size in [`AcceleratorBackend::summary_pixels`]'s
+    /// layout. Returns the number of frames.
     fn render_summary(
         &mut self,
         job: &CompileJob,

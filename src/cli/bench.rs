@@ -34,6 +34,10 @@ pub fn run(dir: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<()> 
         "compile                      {:>8.1} frames/s ({} frames in {:.2} s)",
         r.compile_fps, r.compile_frames, r.compile_seconds
     );
+    println!(
+        "accelerator owner busy       {:>8.1} % of the CE wall time",
+        r.accelerator_busy_fraction * 100.0
+    );
     println!("peak RSS                     {:>8.1} MiB", r.peak_rss_mib);
     Ok(())
 }

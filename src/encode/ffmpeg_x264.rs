@@ -48,7 +48,7 @@ impl EncoderFactory for X264Factory {
                 "-f",
                 "rawvideo",
                 "-pix_fmt",
-                "rgb24",
+                format.pixels.ffmpeg_name(),
                 "-s",
                 &size,
                 "-r",

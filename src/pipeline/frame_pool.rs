@@ -14,6 +14,8 @@ pub struct FramePool {
     free: Receiver<Vec<u8>>,
     /// Where dropped buffers go back.
     recycle: Sender<Vec<u8>>,
+    /// Length of every buffer handed out (a holder may have shortened one in place).
+    len: usize,
 }
 
 impl FramePool {
@@ -23,12 +25,13 @@ impl FramePool {
         for _ in 0..count {
             recycle.send(vec![0; len]).expect("the pool holds its receiver");
         }
-        Self { free, recycle }
+        Self { free, recycle, len }
     }
 
     /// Takes a buffer, blocking until one is returned if all are in use.
     pub fn acquire(&self) -> PooledBuffer {
-        let data = self.free.recv().expect("the pool holds a sender to itself");
+        let mut data = self.free.recv().expect("the pool holds a sender to itself");
+        data.resize(self.len, 0);
         PooledBuffer {
             data: Some(data),
             home: self.recycle.clone(),

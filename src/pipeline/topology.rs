@@ -22,7 +22,7 @@ use super::messages::{
     AcceleratorJob, AiRequest, EncoderMessage, PipelineEvent, ProbeRequest, VideoFormat, WriterMessage,
 };
 use super::stage::{spawn_stage, StageThread};
-use super::stages::{AcceleratorOwner, AiAnalysisStage, EncoderFeeder, ProbeStage, WriterStage};
+use super::stages::{AcceleratorOwner, AiAnalysisStage, EncoderFeeder, OwnerLinks, ProbeStage, WriterStage};
 use super::telemetry::{PipelineTelemetry, QueueGauge, StageCounters};
 use crate::accelerator::BackendFactory;
 use crate::ai::AiClient;
@@ -131,14 +131,17 @@ impl Pipeline {
         for factory in parts.accelerators {
             backend_names.push(factory.name());
             let counters = StageCounters::new("accelerator");
-            let (writer, encoder, ai) = (writer_tx.clone(), encoder_tx.clone(), ai_tx.clone());
+            let links = OwnerLinks {
+                writer: writer_tx.clone(),
+                encoder: encoder_tx.clone(),
+                ai: ai_tx.clone(),
+                queued: accel_rx.clone(),
+                counters: counters.clone(),
+            };
             let (format, interval) = (parts.summary_format, parts.frame_interval);
-            let published = counters.clone();
             let owner = spawn_stage(counters.clone(), accel_rx.clone(), move || {
                 let backend = factory.create().map_err(|err| err.to_string())?;
-                Ok(AcceleratorOwner::new(
-                    backend, writer, encoder, format, interval, ai, published,
-                ))
+                Ok(AcceleratorOwner::new(backend, links, format, interval))
             });
             start(counters, owner)?;
         }

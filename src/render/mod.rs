@@ -11,3 +11,4 @@ pub mod frame;
 pub mod jpeg;
 pub mod text_overlay;
 pub mod timestamp;
+pub mod yuv;

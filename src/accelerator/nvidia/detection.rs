@@ -1,8 +1,9 @@
-//! The GPU detection pass over one clip: NVDEC decodes every picture; every
-//! `frame_interval`-th one is mapped, letterboxed into the detector's device input and
-//! thumbnailed for motion by kernels, then unmapped; full batches run through ONNX
-//! Runtime on device buffers; only detections and bit-packed motion masks come back to
-//! the host. Pictures that are not sampled are decoded but never mapped.
+//! The GPU detection pass over the clips of a CE, interleaved so that several NVDEC
+//! engines decode at once: each step feeds one access unit to each open clip in turn.
+//! Every picture is decoded; every `frame_interval`-th one is mapped, letterboxed into
+//! that clip's detector input and thumbnailed for motion by kernels, then unmapped; full
+//! batches run through ONNX Runtime on device buffers; only detections and bit-packed
+//! motion masks come back to the host. Pictures that are not sampled are never mapped.
 
 use super::clip_decoder::{map_picture, GpuClipDecoder};
 use super::device::{address, GpuDevice};
@@ -10,6 +11,7 @@ use crate::accelerator::{AcceleratorError, DetectStats};
 use crate::detect::letterbox::Letterbox;
 use crate::detect::postprocess::Postprocessor;
 use crate::gpu::kernels::mask_row_bytes;
+use crate::gpu::nvdec::DisplayedPicture;
 use crate::inference::device_io::{batch_output_shape, element_count, DeviceTensor};
 use crate::inference::{BatchSupport, DetectorSession};
 use crate::motion::mask::{thumbnail_size, MotionMask, DEFAULT_DIFF_THRESHOLD, DEFAULT_THUMBNAIL_WIDTH};
@@ -26,7 +28,43 @@ struct PendingFrame {
     has_motion: bool,
 }
 
-/// Detector state of the GPU backend, reused across clips.
+/// One clip's pass in progress: its decoder, and the rest.
+struct ClipPass<'j> {
+    /// The clip's decoder.
+    decoder: GpuClipDecoder,
+    /// Everything the decoder's pictures are handled with.
+    state: ClipState<'j>,
+}
+
+/// The per-clip buffers and counts of a pass.
+struct ClipState<'j> {
+    /// The job.
+    job: &'j DetectJob,
+    /// Frame → model input geometry.
+    letterbox: Letterbox,
+    /// Motion thumbnail size.
+    thumb_size: (u32, u32),
+    /// Bytes of one bit-packed mask.
+    mask_len: usize,
+    /// The previous and current motion thumbnails, alternating.
+    thumbnails: [CudaSlice<u8>; 2],
+    /// One mask per batch slot, on the device.
+    masks: CudaSlice<u8>,
+    /// The masks downloaded.
+    host_masks: Vec<u8>,
+    /// Model input of the batch.
+    input: CudaSlice<f32>,
+    /// Sampled frames waiting for the detector.
+    pending: Vec<PendingFrame>,
+    /// Frames sampled so far.
+    sampled: u64,
+    /// Counts.
+    stats: DetectStats,
+    /// Frames per second, for timestamps.
+    fps: f64,
+}
+
+/// Detector state of the GPU backend, reused across CEs.
 pub struct GpuDetectionPass {
     /// The detector session, running on the device's stream.
     session: DetectorSession,
@@ -38,8 +76,6 @@ pub struct GpuDetectionPass {
     frame_interval: u32,
     /// Output shape of a one-frame run.
     single_output_shape: Vec<i64>,
-    /// Model input of the whole batch, on the device.
-    input: CudaSlice<f32>,
     /// Model output of the whole batch, on the device.
     output: CudaSlice<f32>,
     /// The output downloaded, reused.
@@ -56,7 +92,6 @@ impl GpuDetectionPass {
         frame_interval: u32,
         single_output_shape: Vec<i64>,
     ) -> Result<Self, AcceleratorError> {
-        let input = device.alloc::<f32>(batch * session.input_len())?;
         let output = device.alloc::<f32>(element_count(&batch_output_shape(&single_output_shape, batch)))?;
         Ok(Self {
             session,
@@ -64,140 +99,208 @@ impl GpuDetectionPass {
             batch,
             frame_interval,
             single_output_shape,
-            input,
             output,
             host_output: Vec::new(),
         })
     }
 
-    /// Runs the pass over the job's clip.
+    /// Runs the passes of `jobs` together; `emit` gets the index of the job a frame
+    /// belongs to. One outcome per job, in order. A device fault ends every pass still
+    /// open with that fault (the device state is suspect); a clip's own failure ends only
+    /// its pass.
     pub fn run(
         &mut self,
         device: &GpuDevice,
-        job: &DetectJob,
-        emit: &mut dyn FnMut(SampledFrame) -> bool,
-    ) -> Result<DetectStats, AcceleratorError> {
+        jobs: &[DetectJob],
+        emit: &mut dyn FnMut(usize, SampledFrame) -> bool,
+    ) -> Vec<Result<DetectStats, AcceleratorError>> {
+        let mut outcomes: Vec<Option<Result<DetectStats, AcceleratorError>>> = jobs.iter().map(|_| None).collect();
+        let mut open: Vec<(usize, ClipPass<'_>)> = Vec::new();
+        for (index, job) in jobs.iter().enumerate() {
+            match self.open(device, job) {
+                Ok(pass) => open.push((index, pass)),
+                Err(err) => outcomes[index] = Some(Err(err)),
+            }
+        }
+        while !open.is_empty() {
+            let mut position = 0;
+            while position < open.len() {
+                let index = open[position].0;
+                match self.step(device, &mut open[position].1, &mut |frame| emit(index, frame)) {
+                    Ok(true) => position += 1,
+                    Ok(false) => {
+                        let (_, mut pass) = open.remove(position);
+                        outcomes[index] = Some(self.finish(device, &mut pass.state, &mut |frame| emit(index, frame)));
+                    }
+                    Err(err) if matches!(err, AcceleratorError::Gpu { .. } | AcceleratorError::Detector(_)) => {
+                        for (other, _) in open.drain(..).filter(|(other, _)| *other != index) {
+                            let message = format!("pass abandoned after a fault on another clip: {err}");
+                            outcomes[other] = Some(Err(device.error(message)));
+                        }
+                        outcomes[index] = Some(Err(err));
+                    }
+                    Err(err) => {
+                        open.remove(position);
+                        outcomes[index] = Some(Err(err));
+                    }
+                }
+            }
+        }
+        outcomes
+            .into_iter()
+            .map(|outcome| outcome.unwrap_or(Err(AcceleratorError::DownstreamClosed)))
+            .collect()
+    }
+
+    /// Opens a clip's decoder and allocates its buffers.
+    fn open<'j>(&self, device: &GpuDevice, job: &'j DetectJob) -> Result<ClipPass<'j>, AcceleratorError> {
         let clip = &job.clip;
-        let frame_error = |message: String| AcceleratorError::Frame {
-            clip: clip.path.clone(),
-            message,
-        };
         let letterbox = Letterbox::new(
             clip.width,
             clip.height,
             self.session.input_width,
             self.session.input_height,
         )
-        .map_err(|err| frame_error(err.to_string()))?;
+        .map_err(|err| AcceleratorError::Frame {
+            clip: clip.path.clone(),
+            message: err.to_string(),
+        })?;
         let (thumb_width, thumb_height) = thumbnail_size(clip.width, clip.height, DEFAULT_THUMBNAIL_WIDTH);
         let thumb_len = thumb_width as usize * thumb_height as usize;
         let mask_len = mask_row_bytes(thumb_width) as usize * thumb_height as usize;
-        let thumbnails = [device.alloc::<u8>(thumb_len)?, device.alloc::<u8>(thumb_len)?];
-        let masks = device.alloc::<u8>(mask_len * self.batch)?;
-        let mut host_masks = vec![0u8; mask_len * self.batch];
-        let camera_index = job.ce.camera_index(&job.camera);
-        let fps = if clip.fps > 0.0 { clip.fps } else { 20.0 };
-        let frame_floats = self.session.input_len();
-        let stream = &device.stream;
-        let input_address = address(&self.input, stream);
-        let mask_address = address(&masks, stream);
-        let thumb_addresses = [address(&thumbnails[0], stream), address(&thumbnails[1], stream)];
-
-        let mut decoder = GpuClipDecoder::open(&device.context, &device.nvdec, stream, &clip.path)?;
+        let decoder = GpuClipDecoder::open(&device.context, &device.nvdec, &device.stream, &clip.path)?;
         tracing::debug!(clip = %clip.path.display(), "GPU detection pass started");
-        let mut stats = DetectStats::default();
-        let mut pending: Vec<PendingFrame> = Vec::with_capacity(self.batch);
-        let mut sampled = 0u64;
-        loop {
-            let mut visit = |index: u64, picture: &crate::gpu::nvdec::DisplayedPicture<'_>| {
-                stats.decoded_frames += 1;
-                if !index.is_multiple_of(u64::from(self.frame_interval)) {
-                    return Ok(());
-                }
-                let (mapped, mut nv12) = map_picture(picture, &clip.path)?;
-                nv12.width = nv12.width.min(clip.width as i32);
-                nv12.height = nv12.height.min(clip.height as i32);
-                let slot = pending.len();
-                let current = thumb_addresses[(sampled % 2) as usize];
-                let previous = thumb_addresses[((sampled + 1) % 2) as usize];
-                let kernels = &device.kernels;
-                let slot_input = input_address + (slot * frame_floats * std::mem::size_of::<f32>()) as u64;
-                kernels
-                    .letterbox_chw(stream, &nv12, &letterbox, slot_input)
-                    .and_then(|()| kernels.grey_thumbnail(stream, &nv12, current, thumb_width, thumb_height))
-                    .and_then(|()| match sampled {
-                        0 => Ok(()),
-                        _ => kernels.motion_bits(
-                            stream,
-                            previous,
-                            current,
-                            thumb_width,
-                            thumb_height,
-                            DEFAULT_DIFF_THRESHOLD,
-                            mask_address + (slot * mask_len) as u64,
-                        ),
-                    })
-                    .map_err(|err| device.error(err))?;
-                // The surface goes back to the decoder only once the kernels have read it.
-                device.synchronize()?;
-                mapped.unmap().map_err(|err| device.error(err))?;
-                pending.push(PendingFrame {
-                    frame_number: index,
-                    timestamp_sec: index as f64 / fps,
-                    has_motion: sampled > 0,
-                });
-                sampled += 1;
-                if pending.len() == self.batch {
-                    let masks = (&masks, host_masks.as_mut_slice(), mask_len, (thumb_width, thumb_height));
-                    self.flush(device, &mut pending, &letterbox, masks, job, emit, &mut stats)?;
-                }
-                Ok(())
-            };
-            let more = decoder.pump(&mut visit)?;
-            if stats.decoded_frames % 100 == 1 {
-                tracing::debug!(decoded = stats.decoded_frames, sampled, "GPU detection pass progress");
-            }
-            if let Some(index) = camera_index {
-                job.ce.progress.set_detect_frames(index, stats.decoded_frames);
-            }
-            if !more {
-                break;
-            }
+        Ok(ClipPass {
+            decoder,
+            state: ClipState {
+                job,
+                letterbox,
+                thumb_size: (thumb_width, thumb_height),
+                mask_len,
+                thumbnails: [device.alloc::<u8>(thumb_len)?, device.alloc::<u8>(thumb_len)?],
+                masks: device.alloc::<u8>(mask_len * self.batch)?,
+                host_masks: vec![0u8; mask_len * self.batch],
+                input: device.alloc::<f32>(self.batch * self.session.input_len())?,
+                pending: Vec::with_capacity(self.batch),
+                sampled: 0,
+                stats: DetectStats::default(),
+                fps: if clip.fps > 0.0 { clip.fps } else { 20.0 },
+            },
+        })
+    }
+
+    /// Feeds one access unit of `pass`'s clip and handles the pictures it displays;
+    /// `false` once the clip is fully decoded.
+    fn step(
+        &mut self,
+        device: &GpuDevice,
+        pass: &mut ClipPass<'_>,
+        emit: &mut dyn FnMut(SampledFrame) -> bool,
+    ) -> Result<bool, AcceleratorError> {
+        let ClipPass { decoder, state } = pass;
+        let more = decoder.pump(&mut |index, picture| self.sample(device, state, index, picture, emit))?;
+        let job = state.job;
+        if let Some(camera) = job.ce.camera_index(&job.camera) {
+            job.ce.progress.set_detect_frames(camera, state.stats.decoded_frames);
         }
-        let masks = (&masks, host_masks.as_mut_slice(), mask_len, (thumb_width, thumb_height));
-        self.flush(device, &mut pending, &letterbox, masks, job, emit, &mut stats)?;
-        if stats.decoded_frames == 0 {
-            return Err(frame_error("no frame could be decoded".into()));
+        Ok(more)
+    }
+
+    /// Handles one displayed picture of `pass`'s clip.
+    fn sample(
+        &mut self,
+        device: &GpuDevice,
+        pass: &mut ClipState<'_>,
+        index: u64,
+        picture: &DisplayedPicture<'_>,
+        emit: &mut dyn FnMut(SampledFrame) -> bool,
+    ) -> Result<(), AcceleratorError> {
+        pass.stats.decoded_frames += 1;
+        if !index.is_multiple_of(u64::from(self.frame_interval)) {
+            return Ok(());
         }
-        Ok(stats)
+        let clip = &pass.job.clip;
+        let (mapped, mut nv12) = map_picture(picture, &clip.path)?;
+        nv12.width = nv12.width.min(clip.width as i32);
+        nv12.height = nv12.height.min(clip.height as i32);
+        let stream = &device.stream;
+        let slot = pass.pending.len();
+        let current = address(&pass.thumbnails[(pass.sampled % 2) as usize], stream);
+        let previous = address(&pass.thumbnails[((pass.sampled + 1) % 2) as usize], stream);
+        let slot_input =
+            address(&pass.input, stream) + (slot * self.session.input_len() * std::mem::size_of::<f32>()) as u64;
+        let slot_mask = address(&pass.masks, stream) + (slot * pass.mask_len) as u64;
+        let (thumb_width, thumb_height) = pass.thumb_size;
+        let kernels = &device.kernels;
+        kernels
+            .letterbox_chw(stream, &nv12, &pass.letterbox, slot_input)
+            .and_then(|()| kernels.grey_thumbnail(stream, &nv12, current, thumb_width, thumb_height))
+            .and_then(|()| match pass.sampled {
+                0 => Ok(()),
+                _ => kernels.motion_bits(
+                    stream,
+                    previous,
+                    current,
+                    thumb_width,
+                    thumb_height,
+                    DEFAULT_DIFF_THRESHOLD,
+                    slot_mask,
+                ),
+            })
+            .map_err(|err| device.error(err))?;
+        // The surface goes back to the decoder only once the kernels have read it.
+        device.synchronize()?;
+        mapped.unmap().map_err(|err| device.error(err))?;
+        pass.pending.push(PendingFrame {
+            frame_number: index,
+            timestamp_sec: index as f64 / pass.fps,
+            has_motion: pass.sampled > 0,
+        });
+        pass.sampled += 1;
+        if pass.pending.len() == self.batch {
+            self.flush(device, pass, emit)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the last partial batch of a finished clip.
+    fn finish(
+        &mut self,
+        device: &GpuDevice,
+        pass: &mut ClipState<'_>,
+        emit: &mut dyn FnMut(SampledFrame) -> bool,
+    ) -> Result<DetectStats, AcceleratorError> {
+        self.flush(device, pass, emit)?;
+        if pass.stats.decoded_frames == 0 {
+            return Err(AcceleratorError::Frame {
+                clip: pass.job.clip.path.clone(),
+                message: "no frame could be decoded".into(),
+            });
+        }
+        Ok(pass.stats)
     }
 
     /// Runs the detector on the pending frames, downloads detections and masks, and
     /// emits the frames in order.
-    #[allow(clippy::too_many_arguments)]
     fn flush(
         &mut self,
         device: &GpuDevice,
-        pending: &mut Vec<PendingFrame>,
-        letterbox: &Letterbox,
-        (masks, host_masks, mask_len, mask_size): (&CudaSlice<u8>, &mut [u8], usize, (u32, u32)),
-        job: &DetectJob,
+        pass: &mut ClipState<'_>,
         emit: &mut dyn FnMut(SampledFrame) -> bool,
-        stats: &mut DetectStats,
     ) -> Result<(), AcceleratorError> {
-        if pending.is_empty() {
+        if pass.pending.is_empty() {
             return Ok(());
         }
         // A model with a fixed batch always gets a full batch; unused slots keep stale input.
         let run_batch = match self.session.batch {
             BatchSupport::Fixed(n) => n,
-            BatchSupport::Dynamic => pending.len(),
+            BatchSupport::Dynamic => pass.pending.len(),
         };
         let stream = &device.stream;
         let output_shape = batch_output_shape(&self.single_output_shape, run_batch);
         let input = DeviceTensor {
-            address: address(&self.input, stream),
-            len: self.input.len(),
+            address: address(&pass.input, stream),
+            len: pass.input.len(),
         };
         let output = DeviceTensor {
             address: address(&self.output, stream),
@@ -209,28 +312,27 @@ impl GpuDetectionPass {
         self.host_output.resize(output_len, 0.0);
         stream
             .memcpy_dtoh(&self.output.slice(..output_len), self.host_output.as_mut_slice())
-            .and_then(|()| stream.memcpy_dtoh(masks, &mut *host_masks))
+            .and_then(|()| stream.memcpy_dtoh(&pass.masks, pass.host_masks.as_mut_slice()))
             .map_err(|err| device.error(format!("download of detections: {err}")))?;
         device.synchronize()?;
-        for (index, frame) in pending.drain(..).enumerate() {
-            let frame_error = |message: String| AcceleratorError::Frame {
-                clip: job.clip.path.clone(),
-                message,
-            };
+        let clip = &pass.job.clip.path;
+        let frame_error = |message: String| AcceleratorError::Frame {
+            clip: clip.clone(),
+            message,
+        };
+        let (mask_width, mask_height) = pass.thumb_size;
+        for (slot, frame) in pass.pending.drain(..).enumerate() {
             let detections = self
                 .postprocess
-                .detections(&self.host_output, index, letterbox)
+                .detections(&self.host_output, slot, &pass.letterbox)
                 .map_err(|err| frame_error(err.to_string()))?;
             let motion = if frame.has_motion {
-                let bits = host_masks[index * mask_len..(index + 1) * mask_len].to_vec();
-                Some(
-                    MotionMask::from_bits(mask_size.0, mask_size.1, bits)
-                        .map_err(|err| frame_error(err.to_string()))?,
-                )
+                let bits = pass.host_masks[slot * pass.mask_len..(slot + 1) * pass.mask_len].to_vec();
+                Some(MotionMask::from_bits(mask_width, mask_height, bits).map_err(|err| frame_error(err.to_string()))?)
             } else {
                 None
             };
-            stats.sampled_frames += 1;
+            pass.stats.sampled_frames += 1;
             let sampled = SampledFrame {
                 frame_number: frame.frame_number,
                 timestamp_sec: frame.timestamp_sec,

@@ -9,7 +9,7 @@
 use crate::accelerator::AcceleratorError;
 use crate::gpu::cuda_context::GpuContext;
 use crate::gpu::kernels::GpuKernels;
-use crate::gpu::nvdec::NvcuvidApi;
+use crate::gpu::nvdec::{query_decoder_caps, NvcuvidApi, NvdecCodec};
 use cudarc::driver::{CudaSlice, CudaStream, DevicePtr, DeviceRepr, ValidAsZeroBits};
 use std::sync::Arc;
 
@@ -23,6 +23,8 @@ pub struct GpuDevice {
     pub kernels: GpuKernels,
     /// NVDEC.
     pub nvdec: Arc<NvcuvidApi>,
+    /// NVDEC engines of the device (H.264), i.e. clips worth decoding at once.
+    pub decode_engines: usize,
 }
 
 impl GpuDevice {
@@ -35,11 +37,13 @@ impl GpuDevice {
         let stream = context.new_stream().map_err(|err| err.to_string())?;
         let kernels = GpuKernels::compile(&context).map_err(|err| err.to_string())?;
         let nvdec = Arc::new(NvcuvidApi::load().map_err(|err| err.to_string())?);
+        let caps = query_decoder_caps(&nvdec, &context, NvdecCodec::H264).map_err(|err| err.to_string())?;
         Ok(Self {
             context,
             stream,
             kernels,
             nvdec,
+            decode_engines: (caps.engine_count as usize).max(1),
         })
     }
 

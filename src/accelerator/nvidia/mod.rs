@@ -27,7 +27,8 @@ use crate::ai::AiFrameJpeg;
 use crate::inference::gpu_providers::{GpuProvider, GpuProviders, TensorRtCache};
 use crate::inference::DetectorSession;
 use crate::pipeline::frame_pool::PooledBuffer;
-use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, SampledFrame};
+use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, PixelFormat, SampledFrame};
+use crate::render::yuv::rgb_to_i420;
 use detection::GpuDetectionPass;
 use device::GpuDevice;
 use summary_render::GpuSummaryRenderer;
@@ -177,6 +178,14 @@ impl NvidiaBackend {
         self.gpu.as_mut()
     }
 
+    /// The error a job gets when the GPU state could not be rebuilt.
+    fn unavailable(&self, job: &DetectJob) -> AcceleratorError {
+        AcceleratorError::Gpu {
+            device: self.recipe.device,
+            message: format!("unavailable for {}", job.clip.path.display()),
+        }
+    }
+
     /// Records a job the GPU failed, dropping the device state when it may be poisoned.
     fn fail_over(&mut self, err: &AcceleratorError, job: &str) {
         self.fallbacks += 1;
@@ -201,23 +210,48 @@ impl AcceleratorBackend for NvidiaBackend {
         job: &DetectJob,
         emit: &mut dyn FnMut(SampledFrame) -> bool,
     ) -> Result<DetectStats, AcceleratorError> {
-        let mut last_emitted: Option<u64> = None;
-        if let Some(gpu) = self.gpu() {
-            let mut counting = |frame: SampledFrame| {
-                last_emitted = Some(frame.frame_number);
-                emit(frame)
-            };
-            match gpu.detection.run(&gpu.device, job, &mut counting) {
-                Err(AcceleratorError::DownstreamClosed) => return Err(AcceleratorError::DownstreamClosed),
-                Err(err) => self.fail_over(&err, &format!("detection of {}", job.clip.path.display())),
-                ok => return ok,
-            }
-        }
-        let mut after_gpu = |frame: SampledFrame| match last_emitted {
-            Some(last) if frame.frame_number <= last => true,
-            _ => emit(frame),
+        let mut outcomes = self.detect_clips(std::slice::from_ref(job), &mut |_, frame| emit(frame));
+        outcomes.pop().unwrap_or(Err(AcceleratorError::DownstreamClosed))
+    }
+
+    fn detect_clips(
+        &mut self,
+        jobs: &[DetectJob],
+        emit: &mut dyn FnMut(usize, SampledFrame) -> bool,
+    ) -> Vec<Result<DetectStats, AcceleratorError>> {
+        let mut last_emitted: Vec<Option<u64>> = vec![None; jobs.len()];
+        let outcomes = match self.gpu() {
+            Some(gpu) => gpu.detection.run(&gpu.device, jobs, &mut |index, frame| {
+                last_emitted[index] = Some(frame.frame_number);
+                emit(index, frame)
+            }),
+            None => jobs.iter().map(|job| Err(self.unavailable(job))).collect(),
         };
-        self.cpu.detect_clip(job, &mut after_gpu)
+        let mut finished = Vec::with_capacity(jobs.len());
+        for ((index, job), outcome) in jobs.iter().enumerate().zip(outcomes) {
+            let outcome = match outcome {
+                Err(AcceleratorError::DownstreamClosed) => Err(AcceleratorError::DownstreamClosed),
+                Err(err) => {
+                    self.fail_over(&err, &format!("detection of {}", job.clip.path.display()));
+                    let already = last_emitted[index];
+                    self.cpu.detect_clip(job, &mut |frame| match already {
+                        Some(last) if frame.frame_number <= last => true,
+                        _ => emit(index, frame),
+                    })
+                }
+                ok => ok,
+            };
+            finished.push(outcome);
+        }
+        finished
+    }
+
+    fn parallel_clips(&self) -> usize {
+        self.gpu.as_ref().map_or(1, |gpu| gpu.device.decode_engines)
+    }
+
+    fn summary_pixels(&self) -> PixelFormat {
+        PixelFormat::Yuv420p
     }
 
     fn render_summary(
@@ -237,10 +271,21 @@ impl AcceleratorBackend for NvidiaBackend {
                 ok => return ok,
             }
         }
+        // The CPU renders RGB; the encoder was opened for YUV 4:2:0, so frames are converted.
+        let (width, height) = (
+            self.recipe.cpu.summary.width as usize,
+            self.recipe.cpu.summary.height as usize,
+        );
+        let mut planes = Vec::new();
         let mut skipped = 0u64;
-        let mut after_gpu = |frame: PooledBuffer| {
+        let mut after_gpu = |mut frame: PooledBuffer| {
             skipped += 1;
-            skipped <= sent || emit(frame)
+            if skipped <= sent {
+                return true;
+            }
+            rgb_to_i420(frame.vec_mut(), width, height, &mut planes);
+            frame.vec_mut().clone_from(&planes);
+            emit(frame)
         };
         self.cpu
             .render_summary(job, &mut after_gpu)

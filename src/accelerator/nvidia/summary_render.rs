@@ -2,14 +2,14 @@
 //! advanced only forward; each output frame is the picture shown at `t`, cropped and
 //! resized (Catmull-Rom) by a kernel straight from NV12, stamped by the text kernel with
 //! a sprite rasterised on the CPU only when the text changes, and downloaded once into
-//! a pooled buffer for the encoder feeder.
+//! a pooled buffer for the encoder feeder, already converted to the encoder's YUV 4:2:0.
 
 use super::clip_cursor::GpuClipCursor;
 use super::device::{address, GpuDevice};
 use crate::accelerator::AcceleratorError;
 use crate::config::SummaryConfig;
 use crate::pipeline::frame_pool::{FramePool, PooledBuffer};
-use crate::pipeline::messages::CompileJob;
+use crate::pipeline::messages::{CompileJob, PixelFormat};
 use crate::render::crop_resize::{clamp_into_source, CropRect, PixelRect};
 use crate::render::text_overlay::TextOverlay;
 use crate::render::timestamp::summary_label;
@@ -41,8 +41,10 @@ pub struct GpuSummaryRenderer {
     overlay: TextOverlay,
     /// Host buffers handed to the encoder feeder.
     pool: FramePool,
-    /// The output frame on the device.
+    /// The output frame on the device, RGB.
     frame: CudaSlice<u8>,
+    /// The output frame converted for the encoder (YUV 4:2:0).
+    planes: CudaSlice<u8>,
     /// The last uploaded sprite.
     sprite: Option<DeviceSprite>,
 }
@@ -50,13 +52,15 @@ pub struct GpuSummaryRenderer {
 impl GpuSummaryRenderer {
     /// Render state for `summary` on `device`.
     pub fn new(device: &GpuDevice, summary: SummaryConfig, queued_frames: usize) -> Result<Self, AcceleratorError> {
-        let frame_len = summary.width as usize * summary.height as usize * 3;
+        let (width, height) = (summary.width, summary.height);
         let overlay = TextOverlay::new().map_err(|err| device.error(err))?;
+        let encoded_len = PixelFormat::Yuv420p.frame_len(width, height);
         Ok(Self {
             summary,
             overlay,
-            pool: FramePool::new(queued_frames + OUTPUT_POOL_EXTRA, frame_len),
-            frame: device.alloc::<u8>(frame_len)?,
+            pool: FramePool::new(queued_frames + OUTPUT_POOL_EXTRA, encoded_len),
+            frame: device.alloc::<u8>(PixelFormat::Rgb24.frame_len(width, height))?,
+            planes: device.alloc::<u8>(encoded_len)?,
             sprite: None,
         })
     }
@@ -110,9 +114,19 @@ impl GpuSummaryRenderer {
                 let label = summary_label(job.ce.start_epoch + planned.t, planned.camera);
                 self.stamp(device, &label, frame_address)?;
             }
+            device
+                .kernels
+                .rgb_to_i420(
+                    stream,
+                    frame_address,
+                    pitch,
+                    (width, height),
+                    address(&self.planes, stream),
+                )
+                .map_err(|err| device.error(err))?;
             let mut out = self.pool.acquire();
             stream
-                .memcpy_dtoh(&self.frame, out.vec_mut().as_mut_slice())
+                .memcpy_dtoh(&self.planes, out.vec_mut().as_mut_slice())
                 .map_err(|err| device.error(format!("download of a summary frame: {err}")))?;
             device.synchronize()?;
             frames += 1;

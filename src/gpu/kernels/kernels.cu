@@ -186,3 +186,30 @@ extern "C" __global__ void blend_text(u8* frame, int frame_pitch, int frame_w, i
         px[c] = (u8)((lit + 127u) / 255u);
     }
 }
+
+// RGB → planar YUV 4:2:0, BT.601 limited range, the integers of render/yuv.rs: one thread
+// per 2x2 block writes its four luma values and the block's chroma pair.
+extern "C" __global__ void rgb_to_i420(const u8* rgb, int pitch, int width, int height, u8* planes) {
+    int bx = blockIdx.x * blockDim.x + threadIdx.x;
+    int by = blockIdx.y * blockDim.y + threadIdx.y;
+    int chroma_w = width / 2;
+    if (bx >= chroma_w || by >= height / 2) return;
+    u8* y_plane = planes;
+    u8* u_plane = planes + width * height;
+    u8* v_plane = u_plane + chroma_w * (height / 2);
+    int sum[3] = {0, 0, 0};
+    for (int dy = 0; dy < 2; ++dy) {
+        for (int dx = 0; dx < 2; ++dx) {
+            int x = bx * 2 + dx, y = by * 2 + dy;
+            const u8* p = rgb + y * pitch + x * 3;
+            int r = p[0], g = p[1], b = p[2];
+            y_plane[y * width + x] = (u8)(16 + ((66 * r + 129 * g + 25 * b + 128) >> 8));
+            sum[0] += r; sum[1] += g; sum[2] += b;
+        }
+    }
+    int r = (sum[0] + 2) / 4, g = (sum[1] + 2) / 4, b = (sum[2] + 2) / 4;
+    int u = 128 + ((-38 * r - 74 * g + 112 * b + 128) >> 8);
+    int v = 128 + ((112 * r - 94 * g - 18 * b + 128) >> 8);
+    u_plane[by * chroma_w + bx] = (u8)(u < 0 ? 0 : (u > 255 ? 255 : u));
+    v_plane[by * chroma_w + bx] = (u8)(v < 0 ? 0 : (v > 255 ? 255 : v));
+}

@@ -1,5 +1,5 @@
 //! The GPU owner's image kernels: NV12 → detector letterbox, NV12 crop + bicubic resize,
-//! motion thumbnail and bit-packed mask, timestamp blending.
+//! motion thumbnail and bit-packed mask, timestamp blending, RGB → YUV 4:2:0 for the encoder.
 //!
 //! Owns compiling `kernels.cu` with NVRTC (loaded at run time) for the device's
 //! architecture when an owner starts, and launching the kernels on a caller's stream.
@@ -64,6 +64,8 @@ pub struct GpuKernels {
     motion: CudaFunction,
     /// `blend_text`.
     blend: CudaFunction,
+    /// `rgb_to_i420`.
+    to_i420: CudaFunction,
 }
 
 /// Wraps a driver error with what was being done.
@@ -102,6 +104,7 @@ impl GpuKernels {
             thumbnail: function("grey_thumbnail")?,
             motion: function("motion_bits")?,
             blend: function("blend_text")?,
+            to_i420: function("rgb_to_i420")?,
             _module: module,
         })
     }
@@ -273,6 +276,27 @@ impl GpuKernels {
         unsafe { launch.launch(config(LaunchShape::covering(sprite_size.0, sprite_size.1))) }
             .map(drop)
             .map_err(driver("launch blend_text"))
+    }
+}
+
+impl GpuKernels {
+    /// Converts the `width`×`height` RGB image at `rgb` (rows of `pitch` bytes, even
+    /// sizes) into planar YUV 4:2:0 at `planes` (`width × height × 3 / 2` bytes).
+    pub fn rgb_to_i420(
+        &self,
+        stream: &CudaStream,
+        rgb: u64,
+        pitch: u32,
+        (width, height): (u32, u32),
+        planes: u64,
+    ) -> Result<(), KernelError> {
+        let (p, w, h) = (pitch as i32, width as i32, height as i32);
+        let mut launch = stream.launch_builder(&self.to_i420);
+        launch.arg(&rgb).arg(&p).arg(&w).arg(&h).arg(&planes);
+        // SAFETY: arguments match `rgb_to_i420`; one thread per 2×2 block stays inside both images.
+        unsafe { launch.launch(config(LaunchShape::covering(width / 2, height / 2))) }
+            .map(drop)
+            .map_err(driver("launch rgb_to_i420"))
     }
 }
 

@@ -9,8 +9,23 @@ use crate::pipeline::messages::{
 };
 use crate::pipeline::stage::Stage;
 use crate::pipeline::telemetry::StageCounters;
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
+
+/// The channels an accelerator owner reads and writes besides its input.
+pub struct OwnerLinks {
+    /// Sampled-frame results and clip completions out.
+    pub writer: Sender<WriterMessage>,
+    /// Rendered frames out.
+    pub encoder: Sender<EncoderMessage>,
+    /// Rendered AI frames out, when AI analysis is configured.
+    pub ai: Option<Sender<AiRequest>>,
+    /// The stage's own input, to take detection jobs already waiting behind the one in
+    /// hand so that their clips decode together.
+    pub queued: Receiver<AcceleratorJob>,
+    /// This stage's counters, where the backend's fallback count is published.
+    pub counters: Arc<StageCounters>,
+}
 
 /// State of one accelerator-owner thread.
 pub struct AcceleratorOwner {
@@ -28,27 +43,27 @@ pub struct AcceleratorOwner {
     ai: Option<Sender<AiRequest>>,
     /// This stage's counters, where the backend's fallback count is published.
     counters: Arc<StageCounters>,
+    /// Jobs waiting behind the one in hand.
+    queued: Receiver<AcceleratorJob>,
 }
 
 impl AcceleratorOwner {
     /// An owner driving `backend`.
     pub fn new(
         backend: Box<dyn AcceleratorBackend>,
-        writer: Sender<WriterMessage>,
-        encoder: Sender<EncoderMessage>,
+        links: OwnerLinks,
         format: VideoFormat,
         frame_interval: u32,
-        ai: Option<Sender<AiRequest>>,
-        counters: Arc<StageCounters>,
     ) -> Self {
         Self {
             backend,
-            writer,
-            encoder,
+            writer: links.writer,
+            encoder: links.encoder,
             format,
             frame_interval,
-            ai,
-            counters,
+            ai: links.ai,
+            counters: links.counters,
+            queued: links.queued,
         }
     }
 
@@ -73,33 +88,64 @@ impl AcceleratorOwner {
         ai.send(request).is_ok() && ok
     }
 
-    fn detect(&mut self, job: DetectJob) -> bool {
+    /// Runs `first` together with the detection jobs queued right behind it, up to what
+    /// the backend decodes at once; a job of another kind ends the gathering and is
+    /// handled after them, so the queue's order is kept.
+    fn detect(&mut self, first: DetectJob) -> bool {
+        let mut jobs = vec![first];
+        let mut next = None;
+        while jobs.len() < self.backend.parallel_clips() {
+            match self.queued.try_recv() {
+                Ok(AcceleratorJob::Detect(job)) => jobs.push(job),
+                Ok(other) => {
+                    next = Some(other);
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
         let writer = &self.writer;
-        let native = (job.clip.width, job.clip.height);
-        let mut emit = |frame| {
+        let mut emit = |index: usize, frame| {
+            let job: &DetectJob = &jobs[index];
             writer
                 .send(WriterMessage::Sample {
                     ce: job.ce.clone(),
                     camera: job.camera.clone(),
-                    native,
+                    native: (job.clip.width, job.clip.height),
                     frame,
                 })
                 .is_ok()
         };
-        let outcome = self.backend.detect_clip(&job, &mut emit);
-        if let Err(err) = &outcome {
-            tracing::error!(camera = %job.camera, backend = self.backend.name(), "{err}");
+        let outcomes = self.backend.detect_clips(&jobs, &mut emit);
+        let mut ok = true;
+        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+            if let Err(err) = &outcome {
+                tracing::error!(camera = %job.camera, backend = self.backend.name(), "{err}");
+            }
+            ok &= outcome.is_ok();
+            let done = WriterMessage::ClipDone {
+                ce: job.ce,
+                camera: job.camera,
+                clip: job.clip,
+                model: self.backend.model_name().to_string(),
+                frame_interval: self.frame_interval,
+                outcome: outcome.map(|_| ()).map_err(|err| err.to_string()),
+            };
+            ok &= self.writer.send(done).is_ok();
         }
-        let ok = outcome.is_ok();
-        let done = WriterMessage::ClipDone {
-            ce: job.ce,
-            camera: job.camera,
-            clip: job.clip,
-            model: self.backend.model_name().to_string(),
-            frame_interval: self.frame_interval,
-            outcome: outcome.map(|_| ()).map_err(|err| err.to_string()),
-        };
-        self.writer.send(done).is_ok() && ok
+        match next {
+            Some(job) => self.dispatch(job) && ok,
+            None => ok,
+        }
+    }
+
+    /// Runs one job of any kind.
+    fn dispatch(&mut self, job: AcceleratorJob) -> bool {
+        match job {
+            AcceleratorJob::Detect(job) => self.detect(job),
+            AcceleratorJob::Compile(job) => self.compile(job),
+            AcceleratorJob::AiFrames(job) => self.ai_frames(job),
+        }
     }
 
     fn compile(&mut self, job: CompileJob) -> bool {
@@ -107,7 +153,10 @@ impl AcceleratorOwner {
         let begin = EncoderMessage::Begin {
             ce_id: ce_id.clone(),
             output: job.output.clone(),
-            format: self.format,
+            format: VideoFormat {
+                pixels: self.backend.summary_pixels(),
+                ..self.format
+            },
         };
         if self.encoder.send(begin).is_err() {
             return false;
@@ -144,11 +193,7 @@ impl Stage for AcceleratorOwner {
     type Input = AcceleratorJob;
 
     fn handle(&mut self, job: AcceleratorJob) -> bool {
-        let ok = match job {
-            AcceleratorJob::Detect(job) => self.detect(job),
-            AcceleratorJob::Compile(job) => self.compile(job),
-            AcceleratorJob::AiFrames(job) => self.ai_frames(job),
-        };
+        let ok = self.dispatch(job);
         self.counters.set_fallbacks(self.backend.fallbacks());
         ok
     }

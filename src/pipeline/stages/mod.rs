@@ -6,7 +6,7 @@ mod encoder_feeder;
 mod probe;
 mod writer;
 
-pub use accelerator_owner::AcceleratorOwner;
+pub use accelerator_owner::{AcceleratorOwner, OwnerLinks};
 pub use ai_analysis::AiAnalysisStage;
 pub use encoder_feeder::{EncoderFeeder, COMPILATION_ERROR_LOG, PREVIEW_GIF};
 pub use probe::ProbeStage;
