@@ -3,6 +3,9 @@
 //! size and length. Needs an NVIDIA GPU, NVRTC and ONNX Runtime with the CUDA provider,
 //! so it is ignored by `make test`; `scripts/gpu-tests.sh` runs it on a GPU machine.
 
+mod common;
+
+use common::openai_stub::{completion, Reply, StubEndpoint};
 use frigate_buffer::config::{Config, PipelinePreset};
 use frigate_buffer::media::probe::probe_clip;
 use frigate_buffer::offline::process_dir;
@@ -132,4 +135,55 @@ fn gpu_and_cpu_backends_agree_on_the_sample_ce() {
         cpu.outcome.compile_seconds,
         gpu.outcome.compile_seconds
     );
+}
+
+/// The AI frames the run of `preset` sends to a local endpoint, decoded.
+fn ai_frames(preset: &str) -> Vec<image::RgbImage> {
+    let dir = tempfile::tempdir().unwrap();
+    copy_clips(dir.path());
+    let answer = r#"{"title": "t", "scene": "s", "shortSummary": "x", "confidence": 0.5, "potential_threat_level": 0}"#;
+    let endpoint = StubEndpoint::start(vec![Reply::Http(200, completion(answer))]);
+    let config_path = dir.path().join("config.yaml");
+    let yaml = format!(
+        "pipeline: {preset}\nai:\n  enabled: true\n  base_url: {}\n  api_key: k\n  model: m\nmulti_cam:\n  max_multi_cam_frames_min: 6\n",
+        endpoint.base_url
+    );
+    std::fs::write(&config_path, yaml).unwrap();
+    let config = Config::load(&config_path).unwrap();
+    let run = process_dir(&config, dir.path(), true, &mut |_| {}).unwrap();
+    assert!(
+        run.outcome.analysis.is_some(),
+        "{preset}: {:?}",
+        run.outcome.analysis_error
+    );
+    let frames_dir = dir.path().join("ai_frame_analysis/frames");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&frames_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    names.iter().map(|path| image::open(path).unwrap().to_rgb8()).collect()
+}
+
+#[test]
+#[ignore = "needs an NVIDIA GPU; run scripts/gpu-tests.sh on one"]
+fn gpu_ai_frames_match_the_cpu_ones() {
+    let (cpu, gpu) = (ai_frames("cpu"), ai_frames("nvidia"));
+    assert_eq!(gpu.len(), 6);
+    assert_eq!(gpu.len(), cpu.len());
+    for (index, (cpu_frame, gpu_frame)) in cpu.iter().zip(&gpu).enumerate() {
+        assert_eq!(gpu_frame.dimensions(), (1280, 720));
+        let total: u64 = cpu_frame
+            .as_raw()
+            .iter()
+            .zip(gpu_frame.as_raw())
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = total as f64 / cpu_frame.as_raw().len() as f64;
+        println!("AI frame {index}: mean absolute difference GPU vs CPU {mean:.2} levels");
+        assert!(
+            mean < 6.0,
+            "AI frame {index}: GPU and CPU differ by {mean:.2} levels on average"
+        );
+    }
 }

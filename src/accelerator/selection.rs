@@ -158,11 +158,7 @@ pub fn select_backends(config: &Config, runtime: Option<&OnnxRuntime>) -> Result
                     "cuda kernels (letterbox, bicubic crop, motion mask, text)",
                     &why,
                 ),
-                choice(
-                    "ai frames",
-                    "cpu (crop, overlay, JPEG)",
-                    "AI frames are cut by the CPU fallback",
-                ),
+                choice("ai frames", "cuda kernels + nvjpeg", &why),
             ];
             ("nvidia", devices, stages)
         }

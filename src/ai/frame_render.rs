@@ -117,8 +117,9 @@ impl AiFrameRenderer {
 }
 
 /// `size` scaled down uniformly so its width is at most [`MAX_AI_FRAME_WIDTH`] (height rounded,
-/// at least 1 px); unchanged when already narrow enough.
-fn capped_to_max_width((width, height): (u32, u32)) -> (u32, u32) {
+/// at least 1 px); unchanged when already narrow enough. Every backend renders AI frames at
+/// this size.
+pub fn capped_to_max_width((width, height): (u32, u32)) -> (u32, u32) {
     if width <= MAX_AI_FRAME_WIDTH {
         return (width, height);
     }

@@ -21,7 +21,9 @@ pub mod prompt;
 
 pub use client::{AiClient, AiSettings};
 pub use error::AiError;
-pub use frame_render::{AiFrameJpeg, AiFrameRenderer, AiRenderError, AI_FRAME_SIZE};
+pub use frame_render::{
+    capped_to_max_width, AiFrameJpeg, AiFrameRenderer, AiRenderError, AI_FRAME_SIZE, AI_JPEG_QUALITY,
+};
 pub use hourly_cap::{CapExceeded, HourlyFrameCap};
 pub use outputs::{write_ai_frames, write_analysis_result, AiOutputError, AnalysisRecord, ManifestEntry};
 pub use parse::AnalysisResult;

@@ -5,6 +5,9 @@
 //! - `cuda_context`: a CUDA context owned by the thread that opened it.
 //! - `nvdec`: NVDEC hardware decoding (libnvcuvid) of H.264/HEVC access units
 //!   into NV12 frames that stay in device memory, and decoder capabilities.
+//! - `kernels`: the image kernels, compiled by NVRTC at start-up.
+//! - `nvjpeg`: JPEG encoding of device images (libnvjpeg).
+//! - `nvenc`: whether the GPU can open a video-encode session (libnvidia-encode).
 
 pub mod cuda_context;
 pub mod driver_probe;

@@ -5,19 +5,21 @@
 //! - `device`: the owner's context, stream, kernels and NVDEC entry points.
 //! - `access_units`: a demux thread per clip, so the owner does no file I/O.
 //! - `clip_decoder`, `clip_cursor`: a clip decoded in display order; a render cursor.
-//! - `detection`, `summary_render`: the detection pass and the summary frames.
+//! - `detection`, `summary_render`, `ai_render`: the detection pass, the summary frames,
+//!   the AI frames (JPEG by nvJPEG); `device_text` stamps text on device frames.
 //!
 //! Everything is created on the owner thread by [`NvidiaBackendFactory::create`] and is
 //! not `Send`. Faults: a job the GPU fails is run again on the CPU backend this backend
 //! also holds (frames already handed on are not handed on twice) and counted; after a
-//! CUDA or inference fault the GPU state is dropped and rebuilt for the next job. AI
-//! frames are cut by the CPU backend.
+//! CUDA or inference fault the GPU state is dropped and rebuilt for the next job.
 
 mod access_units;
+mod ai_render;
 mod clip_cursor;
 mod clip_decoder;
 mod detection;
 mod device;
+mod device_text;
 mod summary_render;
 
 use super::cpu::CpuBackendFactory;
@@ -29,6 +31,7 @@ use crate::inference::DetectorSession;
 use crate::pipeline::frame_pool::PooledBuffer;
 use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, PixelFormat, SampledFrame};
 use crate::render::yuv::rgb_to_i420;
+use ai_render::GpuAiRender;
 use detection::GpuDetectionPass;
 use device::GpuDevice;
 use summary_render::GpuSummaryRenderer;
@@ -52,6 +55,8 @@ struct GpuState {
     detection: GpuDetectionPass,
     /// Summary render buffers.
     render: GpuSummaryRenderer,
+    /// AI frame buffers and nvJPEG.
+    ai: GpuAiRender,
     /// Context, stream, kernels, NVDEC.
     device: GpuDevice,
 }
@@ -93,10 +98,12 @@ impl GpuRecipe {
             output_shape,
         )?;
         let render = GpuSummaryRenderer::new(&device, cpu.summary, cpu.read_ahead)?;
+        let ai = GpuAiRender::new(&device)?;
         Ok((
             GpuState {
                 detection,
                 render,
+                ai,
                 device,
             },
             provider,
@@ -293,6 +300,12 @@ impl AcceleratorBackend for NvidiaBackend {
     }
 
     fn render_ai_frames(&mut self, job: &AiFramesJob) -> Result<Vec<AiFrameJpeg>, AcceleratorError> {
+        if let Some(gpu) = self.gpu() {
+            match gpu.ai.run(&gpu.device, job) {
+                Err(err) => self.fail_over(&err, &format!("the AI frames of CE {}", job.ce.id)),
+                ok => return ok,
+            }
+        }
         self.cpu.render_ai_frames(job)
     }
 

@@ -6,12 +6,12 @@
 
 use super::clip_cursor::GpuClipCursor;
 use super::device::{address, GpuDevice};
+use super::device_text::DeviceText;
 use crate::accelerator::AcceleratorError;
 use crate::config::SummaryConfig;
 use crate::pipeline::frame_pool::{FramePool, PooledBuffer};
 use crate::pipeline::messages::{CompileJob, PixelFormat};
 use crate::render::crop_resize::{clamp_into_source, CropRect, PixelRect};
-use crate::render::text_overlay::TextOverlay;
 use crate::render::timestamp::summary_label;
 use cudarc::driver::CudaSlice;
 use std::collections::HashMap;
@@ -19,49 +19,31 @@ use std::collections::HashMap;
 /// Output frames in flight: the encoder queue plus the one being drawn.
 const OUTPUT_POOL_EXTRA: usize = 2;
 
-/// The timestamp sprite as uploaded to the device.
-struct DeviceSprite {
-    /// The text it shows (the upload is skipped while it does not change).
-    text: String,
-    /// Fill coverage.
-    fill: CudaSlice<u8>,
-    /// Outline coverage.
-    outline: CudaSlice<u8>,
-    /// Width and height.
-    size: (u32, u32),
-    /// Corner position in the frame.
-    origin: u32,
-}
-
 /// Render state of the GPU backend, reused across CEs.
 pub struct GpuSummaryRenderer {
     /// Output format and overlay switch.
     summary: SummaryConfig,
-    /// Rasterises the timestamp text.
-    overlay: TextOverlay,
+    /// Stamps the timestamp.
+    text: DeviceText,
     /// Host buffers handed to the encoder feeder.
     pool: FramePool,
     /// The output frame on the device, RGB.
     frame: CudaSlice<u8>,
     /// The output frame converted for the encoder (YUV 4:2:0).
     planes: CudaSlice<u8>,
-    /// The last uploaded sprite.
-    sprite: Option<DeviceSprite>,
 }
 
 impl GpuSummaryRenderer {
     /// Render state for `summary` on `device`.
     pub fn new(device: &GpuDevice, summary: SummaryConfig, queued_frames: usize) -> Result<Self, AcceleratorError> {
         let (width, height) = (summary.width, summary.height);
-        let overlay = TextOverlay::new().map_err(|err| device.error(err))?;
         let encoded_len = PixelFormat::Yuv420p.frame_len(width, height);
         Ok(Self {
             summary,
-            overlay,
+            text: DeviceText::new(device)?,
             pool: FramePool::new(queued_frames + OUTPUT_POOL_EXTRA, encoded_len),
             frame: device.alloc::<u8>(PixelFormat::Rgb24.frame_len(width, height))?,
             planes: device.alloc::<u8>(encoded_len)?,
-            sprite: None,
         })
     }
 
@@ -112,7 +94,7 @@ impl GpuSummaryRenderer {
                 .map_err(|err| device.error(err))?;
             if self.summary.timestamp_overlay {
                 let label = summary_label(job.ce.start_epoch + planned.t, planned.camera);
-                self.stamp(device, &label, frame_address)?;
+                self.text.stamp(device, &label, frame_address, (width, height))?;
             }
             device
                 .kernels
@@ -143,41 +125,5 @@ impl GpuSummaryRenderer {
             }
         }
         Ok(frames)
-    }
-
-    /// Blends `text` into the device frame, uploading its sprite when the text changed.
-    fn stamp(&mut self, device: &GpuDevice, text: &str, frame_address: u64) -> Result<(), AcceleratorError> {
-        let (width, height) = (self.summary.width, self.summary.height);
-        if self.sprite.as_ref().is_none_or(|sprite| sprite.text != text) {
-            let view = self.overlay.sprite(text, height);
-            let upload = |bytes: &[u8]| {
-                device
-                    .stream
-                    .clone_htod(bytes)
-                    .map_err(|err| device.error(format!("upload of the timestamp sprite: {err}")))
-            };
-            self.sprite = Some(DeviceSprite {
-                text: text.to_string(),
-                fill: upload(view.fill)?,
-                outline: upload(view.outline)?,
-                size: (view.width, view.height),
-                origin: view.origin,
-            });
-        }
-        let sprite = self.sprite.as_ref().expect("uploaded above");
-        let stream = &device.stream;
-        device
-            .kernels
-            .blend_text(
-                stream,
-                frame_address,
-                width * 3,
-                (width, height),
-                address(&sprite.fill, stream),
-                address(&sprite.outline, stream),
-                sprite.size,
-                sprite.origin,
-            )
-            .map_err(|err| device.error(err))
     }
 }
