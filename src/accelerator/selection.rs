@@ -187,3 +187,64 @@ fn choice(stage: &'static str, backend: &str, reason: &str) -> StageChoice {
         reason: reason.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probe(cuda: Result<(), String>, nvdec: Result<(), String>) -> DriverProbe {
+        DriverProbe {
+            cuda,
+            nvdec,
+            nvenc: Err("libnvidia-encode.so.1 not found".into()),
+        }
+    }
+
+    #[test]
+    fn a_missing_driver_library_means_the_cpu_backend_and_says_which() {
+        let missing = probe(Err("libcuda.so.1 not found".into()), Ok(()));
+        assert_eq!(
+            gpu_devices(&missing, None, None).unwrap_err(),
+            "no NVIDIA driver: libcuda.so.1 not found"
+        );
+    }
+
+    #[test]
+    fn a_driver_without_nvdec_is_named() {
+        let no_nvdec = probe(Ok(()), Err("libnvcuvid.so.1 not found".into()));
+        assert_eq!(
+            gpu_devices(&no_nvdec, None, None).unwrap_err(),
+            "no NVDEC: libnvcuvid.so.1 not found"
+        );
+    }
+
+    #[test]
+    fn the_encoder_reason_names_the_missing_nvenc_library_without_touching_a_gpu() {
+        let missing = probe(Err("libcuda.so.1 not found".into()), Ok(()));
+        assert_eq!(
+            nvenc_reason(&missing, Some(0)),
+            "no hardware encoder: libnvidia-encode.so.1 not found"
+        );
+    }
+
+    #[test]
+    fn the_nvidia_preset_refuses_to_start_without_a_gpu_and_auto_falls_back() {
+        // This machine (and CI) has no NVIDIA driver.
+        if probe_driver().cuda.is_ok() {
+            return;
+        }
+        let mut config = Config::defaults().unwrap();
+        config.pipeline = crate::config::PipelinePreset::resolve("nvidia", std::path::Path::new("t")).unwrap();
+        let err = select_backends(&config, None).unwrap_err().to_string();
+        assert!(
+            err.starts_with("pipeline preset 'nvidia' needs the NVIDIA backend"),
+            "{err}"
+        );
+        assert!(err.contains("libcuda.so.1"), "{err}");
+        config.pipeline = crate::config::PipelinePreset::resolve("auto", std::path::Path::new("t")).unwrap();
+        let plan = select_backends(&config, None).expect("ffmpeg is installed where the tests run");
+        assert_eq!(plan.accelerator, "cpu");
+        assert!(plan.gpu_devices.is_empty());
+        assert!(plan.stages[0].reason.contains("libcuda.so.1"), "{:?}", plan.stages[0]);
+    }
+}
