@@ -8,8 +8,8 @@
 //!   channels: metadata-probe → accelerator owner(s) → contour/JSON writer and
 //!   encoder feeder; the typed messages of each edge; frame pools; telemetry;
 //!   the CE driver.
-//! - [`accelerator`]: the accelerator owner's backends (CPU today) behind one
-//!   trait, and the start-up choice of backend per stage.
+//! - [`accelerator`]: the accelerator owner's backends (CPU and NVIDIA) behind
+//!   one trait, and the start-up choice of backend per stage.
 //! - [`media`]: in-process MP4 demuxing, clip probing, locating FFmpeg.
 //! - [`inference`]: ONNX Runtime loaded at run time, the model file, the detector session.
 //! - [`detect`]: letterbox preprocessing, YOLO output decoding, NMS, labels.
@@ -19,10 +19,12 @@
 //!   the render schedule, AI frame choice.
 //! - [`render`]: CPU crop/resize, text overlay, JPEG.
 //! - [`encode`]: video encoders for the encoder feeder, the preview GIF.
-//! - [`gpu`]: NVIDIA driver discovery.
+//! - [`gpu`]: NVIDIA libraries loaded at run time: CUDA context, NVDEC, kernels
+//!   (NVRTC), nvJPEG, the NVENC probe.
 //! - [`config`]: YAML + environment → validated runtime configuration.
 //! - [`ce_folder`], [`offline`], [`assemble`]: offline runs of a CE folder and
-//!   building a pipeline from a configuration.
+//!   building a pipeline from a configuration; [`ce_report`]: a finished CE's
+//!   `metadata.json` and `summary.txt`.
 //! - [`fs_atomic`]: durable atomic writes; [`shipped_files`]: files shipped beside the binary.
 //! - [`bench`]: throughput measurements of the stages.
 //! - [`service`]: `frigate-buffer run`: MQTT ingest, fetch, coordinator, notifier threads.
@@ -39,6 +41,7 @@ pub mod assemble;
 pub mod bench;
 pub mod ce;
 pub mod ce_folder;
+pub mod ce_report;
 pub mod config;
 pub mod detect;
 pub mod encode;

@@ -98,6 +98,13 @@ fn process_finds_the_person_picks_the_largest_camera_and_writes_a_playable_summa
         info.duration
     );
     assert!(ce.path().join("notification.gif").metadata().unwrap().len() > 1000);
+    let metadata = read_json(&ce.path().join("metadata.json"));
+    assert_eq!(metadata["cameras"].as_array().unwrap().len(), 3);
+    assert_eq!(metadata["summary_frames"], 600);
+    assert_eq!(metadata["primary_camera"], report["ce"]["primary_camera"]);
+    assert!(metadata["primary_camera"].is_string());
+    let text = std::fs::read_to_string(ce.path().join("summary.txt")).unwrap();
+    assert!(text.contains("front_door: 120 frames analysed"), "{text}");
     let leftovers: Vec<_> = std::fs::read_dir(ce.path())
         .unwrap()
         .filter_map(Result::ok)

@@ -9,6 +9,7 @@
 use super::messages::{AcceleratorJob, AiFramesJob, CeJob, CompileJob, PipelineEvent, ProbeRequest};
 use super::Pipeline;
 use crate::ai::AnalysisResult;
+use crate::ce_report::write_ce_report;
 use crate::media::probe::ClipMetadata;
 use crate::sidecar::format::Sidecar;
 use crate::timeline::{default_primary, plan_ai_frames, plan_summary, CameraSidecar, PlanParams, SummaryPlan};
@@ -358,7 +359,7 @@ impl<'p> CeDriver<'p> {
             Ok((video, gif, frames)) => (Some(video), gif, frames, None),
             Err(error) => (None, None, 0, Some(error)),
         };
-        self.finished.push(CeOutcome {
+        let outcome = CeOutcome {
             ce_id: ce_id.to_string(),
             folder: state.job.folder.clone(),
             cameras: state.cameras,
@@ -372,6 +373,10 @@ impl<'p> CeDriver<'p> {
             analysis_error,
             detect_seconds: state.detect.map_or(0.0, |d| d.as_secs_f64()),
             compile_seconds,
-        });
+        };
+        if let Err(err) = write_ce_report(&outcome, state.job.start_epoch) {
+            tracing::error!(ce = %ce_id, "cannot write metadata.json/summary.txt in {}: {err}", outcome.folder.display());
+        }
+        self.finished.push(outcome);
     }
 }
