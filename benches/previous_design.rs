@@ -25,7 +25,7 @@ use frigate_buffer::ce_folder;
 use frigate_buffer::config::Config;
 use frigate_buffer::detect::letterbox::Letterbox;
 use frigate_buffer::gpu::cuda_context::GpuContext;
-use frigate_buffer::gpu::kernels::{GpuKernels, Nv12Picture};
+use frigate_buffer::gpu::kernels::GpuKernels;
 use frigate_buffer::gpu::nvdec::{NvcuvidApi, NvdecCodec, NvdecSession};
 use frigate_buffer::inference::gpu_providers::GpuProviders;
 use frigate_buffer::inference::{onnxruntime_library, DetectorSession, ModelFile};
@@ -135,16 +135,6 @@ fn demux(clip: &Path) -> BenchResult<Demuxed> {
     ))
 }
 
-fn describe(frame: &frigate_buffer::gpu::nvdec::MappedFrame<'_>) -> Nv12Picture {
-    Nv12Picture {
-        luma: frame.luma_ptr(),
-        chroma: frame.chroma_ptr(),
-        pitch: frame.pitch() as i32,
-        width: frame.width() as i32,
-        height: frame.height() as i32,
-    }
-}
-
 fn device_address<T>(buffer: &CudaSlice<T>, stream: &cudarc::driver::CudaStream) -> u64 {
     buffer.device_ptr(stream).0
 }
@@ -185,7 +175,7 @@ fn detect_clip(
         }
         while let Some(picture) = decoder.next_picture() {
             let frame = picture.map()?;
-            let nv12 = describe(&frame);
+            let nv12 = frame.picture();
             // The previous design copied every decoded frame to the host.
             let bytes = frame.pitch() as usize * frame.height() as usize * 3 / 2;
             host_frame.resize(bytes, 0u8);
@@ -281,7 +271,7 @@ fn compile(
                         };
                         kernels.crop_resize_rgb(
                             &stream,
-                            &describe(&frame),
+                            &frame.picture(),
                             crop,
                             device_address(&rgb, &stream),
                             out_width * 3,

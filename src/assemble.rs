@@ -9,10 +9,10 @@ use crate::accelerator::nvidia::NvidiaBackendFactory;
 use crate::accelerator::selection::{select_backends, BackendPlan, SelectionError};
 use crate::accelerator::BackendFactory;
 use crate::ai::{AiClient, AiSettings};
-use crate::config::{AcceleratorChoice, Config, TensorRtPrecision};
+use crate::config::{AcceleratorChoice, Config};
 use crate::detect::labels::Labels;
 use crate::encode::ffmpeg_x264::X264Factory;
-use crate::inference::gpu_providers::{default_tensorrt_cache_dir, TensorRtCache};
+use crate::inference::gpu_providers::TensorRtCache;
 use crate::inference::{onnxruntime_library, InferenceError, ModelFile};
 use crate::pipeline::messages::{PixelFormat, VideoFormat};
 use crate::pipeline::{Pipeline, PipelineParts};
@@ -37,13 +37,7 @@ fn accelerator_factories(config: &Config, plan: &BackendPlan, cpu: CpuBackendFac
     if plan.gpu_devices.is_empty() {
         return vec![Box::new(cpu)];
     }
-    let tensorrt = match config.pipeline.tensorrt {
-        TensorRtPrecision::Off => None,
-        precision => Some(TensorRtCache {
-            directory: default_tensorrt_cache_dir(),
-            fp16: precision == TensorRtPrecision::Fp16,
-        }),
-    };
+    let tensorrt = TensorRtCache::for_precision(config.pipeline.tensorrt);
     plan.gpu_devices
         .iter()
         .map(|&device| {

@@ -6,6 +6,7 @@
 mod common;
 
 use common::openai_stub::{completion, Reply, StubEndpoint};
+use common::{copy_sample, iou};
 use frigate_buffer::config::{Config, PipelinePreset};
 use frigate_buffer::media::probe::probe_clip;
 use frigate_buffer::offline::process_dir;
@@ -15,36 +16,10 @@ use std::path::{Path, PathBuf};
 
 const CAMERAS: [&str; 3] = ["backyard", "driveway", "front_door"];
 
-/// The sample CE: `$FRIGATE_BUFFER_SAMPLE`, else `sample/ce` of the project.
-fn sample() -> PathBuf {
-    std::env::var_os("FRIGATE_BUFFER_SAMPLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("sample/ce"))
-}
-
-fn copy_clips(into: &Path) {
-    for camera in CAMERAS {
-        std::fs::create_dir_all(into.join(camera)).unwrap();
-        let clip = format!("{camera}/{camera}-1.mp4");
-        std::fs::copy(sample().join(&clip), into.join(&clip)).unwrap_or_else(|e| panic!("{clip}: {e}"));
-    }
-}
-
 fn config(preset: &str) -> Config {
     let mut config = Config::defaults().unwrap();
     config.pipeline = PipelinePreset::resolve(preset, Path::new("<gpu test>")).unwrap();
     config
-}
-
-fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
-    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h;
-    if union > 0.0 {
-        w * h / union
-    } else {
-        0.0
-    }
 }
 
 /// Of the people the CPU found, the share the GPU found too (best match IoU ≥ 0.8), and
@@ -70,9 +45,7 @@ fn people_matched(cpu: &Sidecar, gpu: &Sidecar) -> (f64, usize) {
 #[test]
 #[ignore = "needs an NVIDIA GPU; run scripts/gpu-tests.sh on one"]
 fn gpu_and_cpu_backends_agree_on_the_sample_ce() {
-    let (cpu_dir, gpu_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    copy_clips(cpu_dir.path());
-    copy_clips(gpu_dir.path());
+    let (cpu_dir, gpu_dir) = (copy_sample(&CAMERAS), copy_sample(&CAMERAS));
     let cpu = process_dir(&config("cpu"), cpu_dir.path(), true, &mut |_| {}).unwrap();
     let gpu = process_dir(&config("nvidia"), gpu_dir.path(), true, &mut |_| {}).unwrap();
     assert_eq!(cpu.backends.accelerator, "cpu");
@@ -139,8 +112,7 @@ fn gpu_and_cpu_backends_agree_on_the_sample_ce() {
 
 /// The AI frames the run of `preset` sends to a local endpoint, decoded.
 fn ai_frames(preset: &str) -> Vec<image::RgbImage> {
-    let dir = tempfile::tempdir().unwrap();
-    copy_clips(dir.path());
+    let dir = copy_sample(&CAMERAS);
     let answer = r#"{"title": "t", "scene": "s", "shortSummary": "x", "confidence": 0.5, "potential_threat_level": 0}"#;
     let endpoint = StubEndpoint::start(vec![Reply::Http(200, completion(answer))]);
     let config_path = dir.path().join("config.yaml");

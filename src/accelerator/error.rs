@@ -39,3 +39,11 @@ pub enum AcceleratorError {
     #[error("downstream stage closed")]
     DownstreamClosed,
 }
+
+impl AcceleratorError {
+    /// Whether the device state may be unusable after this error (a CUDA or inference
+    /// fault), rather than the error being about the clip.
+    pub fn is_device_fault(&self) -> bool {
+        matches!(self, Self::Gpu { .. } | Self::Detector(_))
+    }
+}

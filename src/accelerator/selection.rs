@@ -6,9 +6,8 @@
 //! encodes. Building the backends is left to the caller.
 
 use crate::config::{AcceleratorChoice, Config, TensorRtPrecision};
-use crate::gpu::cuda_context::GpuContext;
 use crate::gpu::driver_probe::{probe_driver, DriverProbe};
-use crate::gpu::nvenc::{probe_nvenc, NvencProbe};
+use crate::gpu::nvenc::{probe_device, NvencProbe};
 use crate::inference::gpu_providers::provider_availability;
 use crate::inference::onnxruntime_library::OnnxRuntime;
 use crate::media::ffmpeg_tool;
@@ -106,14 +105,10 @@ fn nvenc_reason(driver: &DriverProbe, device: Option<usize>) -> String {
     let Some(device) = device else {
         return "no hardware encoder: the accelerator owner runs on the CPU".into();
     };
-    let context = match GpuContext::open(device) {
-        Ok(context) => context,
-        Err(err) => return format!("NVENC not probed: {err}"),
-    };
-    // SAFETY: the context is open and current on this thread for the whole probe.
-    match unsafe { probe_nvenc(context.cuda().cu_ctx().cast()) } {
-        NvencProbe::Unavailable(err) => format!("{err}; frames are downloaded and software-encoded"),
-        available @ NvencProbe::Available { .. } => {
+    match probe_device(device) {
+        Err(err) => format!("NVENC not probed: {err}"),
+        Ok(NvencProbe::Unavailable(err)) => format!("{err}; frames are downloaded and software-encoded"),
+        Ok(available @ NvencProbe::Available { .. }) => {
             format!("{available}; the summary is encoded in software (NVENC encoding is not built in)")
         }
     }

@@ -93,15 +93,9 @@ impl AiFrameRenderer {
         label: &str,
     ) -> Result<Vec<u8>, AiRenderError> {
         let scaled = match crop {
-            AiCrop::Crop(rect) => {
-                let rect = SourceRect {
-                    x: f64::from(rect.x),
-                    y: f64::from(rect.y),
-                    width: f64::from(rect.w),
-                    height: f64::from(rect.h),
-                };
-                self.resizer.crop_resize(source, rect, &mut self.canvas)
-            }
+            AiCrop::Crop(rect) => self
+                .resizer
+                .crop_resize(source, SourceRect::from(rect), &mut self.canvas),
             AiCrop::Letterbox => self.resizer.letterbox_into(source, &mut self.canvas),
         };
         scaled.map_err(|source| AiRenderError::Scale {

@@ -6,11 +6,9 @@
 
 use super::load_config;
 use anyhow::{bail, Context};
-use frigate_buffer::config::TensorRtPrecision;
 use frigate_buffer::gpu::cuda_context::GpuContext;
 use frigate_buffer::inference::gpu_providers::{
-    default_tensorrt_cache_dir, provider_availability, tensorrt_cache_contents, GpuProvider, GpuProviders,
-    TensorRtCache,
+    provider_availability, tensorrt_cache_contents, GpuProvider, GpuProviders, TensorRtCache,
 };
 use frigate_buffer::inference::{onnxruntime_library, DetectorSession, ModelFile};
 use std::path::Path;
@@ -28,17 +26,12 @@ pub fn run(config: Option<&Path>, device: usize) -> anyhow::Result<()> {
             runtime.path.display()
         );
     }
-    let fp16 = match config.pipeline.tensorrt {
-        TensorRtPrecision::Off => bail!("pipeline preset '{}' turns TensorRT off", config.pipeline.name),
-        precision => precision == TensorRtPrecision::Fp16,
+    let Some(cache) = TensorRtCache::for_precision(config.pipeline.tensorrt) else {
+        bail!("pipeline preset '{}' turns TensorRT off", config.pipeline.name);
     };
     let model = ModelFile::read(&detector.model_path, detector.model_sha256.as_deref())?;
     let context = GpuContext::open(device)?;
     let stream = context.new_stream()?;
-    let cache = TensorRtCache {
-        directory: default_tensorrt_cache_dir(),
-        fp16,
-    };
     let providers = GpuProviders {
         device,
         stream: stream.cu_stream().cast(),
@@ -57,7 +50,7 @@ pub fn run(config: Option<&Path>, device: usize) -> anyhow::Result<()> {
     println!(
         "built {} engine(s) ({}) for {} on {} in {:.1} s; cache {} holds {engines} engine(s), {timing} timing cache(s)",
         engines,
-        if fp16 { "fp16" } else { "fp32" },
+        if cache.fp16 { "fp16" } else { "fp32" },
         model.path.display(),
         context.device_name()?,
         started.elapsed().as_secs_f64(),

@@ -7,7 +7,7 @@ use frigate_buffer::accelerator::selection::select_backends;
 use frigate_buffer::gpu::cuda_context::GpuContext;
 use frigate_buffer::gpu::driver_probe::{probe_driver, DriverProbe};
 use frigate_buffer::gpu::nvdec::{query_decoder_caps, NvcuvidApi, NvdecCodec};
-use frigate_buffer::gpu::nvenc::{probe_nvenc, NvencProbe};
+use frigate_buffer::gpu::nvenc::{probe_device, NvencProbe};
 use frigate_buffer::inference::gpu_providers::{
     default_tensorrt_cache_dir, provider_availability, tensorrt_cache_contents,
 };
@@ -75,9 +75,7 @@ fn gpu_report(driver: &DriverProbe) -> Result<String, String> {
 fn nvenc_report(driver: &DriverProbe) -> Result<String, String> {
     driver.cuda.clone()?;
     driver.nvenc.clone()?;
-    let context = GpuContext::open(0).map_err(|err| err.to_string())?;
-    // SAFETY: the context is open and current on this thread for the whole probe.
-    match unsafe { probe_nvenc(context.cuda().cu_ctx().cast()) } {
+    match probe_device(0).map_err(|err| err.to_string())? {
         available @ NvencProbe::Available { .. } => Ok(available.to_string()),
         NvencProbe::Unavailable(err) => Err(format!("{err}; summaries are encoded with libx264")),
     }

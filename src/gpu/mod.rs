@@ -8,10 +8,12 @@
 //! - `kernels`: the image kernels, compiled by NVRTC at start-up.
 //! - `nvjpeg`: JPEG encoding of device images (libnvjpeg).
 //! - `nvenc`: whether the GPU can open a video-encode session (libnvidia-encode).
+//! - `library_symbol`: resolving the entry points of those run-time-loaded libraries.
 
 pub mod cuda_context;
 pub mod driver_probe;
 pub mod kernels;
+pub mod library_symbol;
 pub mod nvdec;
 pub mod nvenc;
 pub mod nvjpeg;

@@ -8,6 +8,7 @@
 use super::detector_session::DetectorSession;
 use super::onnxruntime_library::OnnxRuntime;
 use super::{InferenceError, ModelFile};
+use crate::config::TensorRtPrecision;
 use ort::ep::{self, ExecutionProvider};
 use ort::session::Session;
 use std::path::{Path, PathBuf};
@@ -20,6 +21,20 @@ pub struct TensorRtCache {
     /// Build fp16 engines (the default): about twice as fast, same detections to within
     /// rounding for detectors of this kind.
     pub fp16: bool,
+}
+
+impl TensorRtCache {
+    /// The cache for engines of `precision` in the default directory; `None` when the
+    /// preset turns TensorRT off.
+    pub fn for_precision(precision: TensorRtPrecision) -> Option<Self> {
+        match precision {
+            TensorRtPrecision::Off => None,
+            precision => Some(Self {
+                directory: default_tensorrt_cache_dir(),
+                fp16: precision == TensorRtPrecision::Fp16,
+            }),
+        }
+    }
 }
 
 /// The providers a GPU session is created with, in order of preference.

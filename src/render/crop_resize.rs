@@ -24,6 +24,18 @@ pub struct CropRect {
     pub height: f64,
 }
 
+impl From<crate::timeline::CropRect> for CropRect {
+    /// The whole-pixel crop a plan chose, as a source rectangle.
+    fn from(rect: crate::timeline::CropRect) -> Self {
+        Self {
+            x: f64::from(rect.x),
+            y: f64::from(rect.y),
+            width: f64::from(rect.w),
+            height: f64::from(rect.h),
+        }
+    }
+}
+
 /// A whole-pixel rectangle inside the destination frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PixelRect {

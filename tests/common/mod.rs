@@ -17,8 +17,12 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The sample CE folder, generated on first use (the script is idempotent).
+/// The sample CE folder, generated on first use (the script is idempotent), or the one
+/// `$FRIGATE_BUFFER_SAMPLE` names (a machine that runs test binaries built elsewhere).
 pub fn sample_ce() -> PathBuf {
+    if let Some(dir) = std::env::var_os("FRIGATE_BUFFER_SAMPLE") {
+        return PathBuf::from(dir);
+    }
     static MAKE: Once = Once::new();
     let dir = root().join("sample/ce");
     MAKE.call_once(|| {

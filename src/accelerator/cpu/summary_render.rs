@@ -68,12 +68,7 @@ impl SummaryRenderer {
             let mut out = self.pool.acquire();
             let mut frame = RgbFrame::from_vec(self.summary.width, self.summary.height, std::mem::take(out.vec_mut()))
                 .map_err(|err| frame_error(err.to_string()))?;
-            let crop = CropRect {
-                x: f64::from(planned.crop.x),
-                y: f64::from(planned.crop.y),
-                width: f64::from(planned.crop.w),
-                height: f64::from(planned.crop.h),
-            };
+            let crop = CropRect::from(planned.crop);
             let drawn = self.resizer.crop_resize(source, crop, &mut frame);
             if drawn.is_ok() && self.summary.timestamp_overlay {
                 self.overlay.draw(

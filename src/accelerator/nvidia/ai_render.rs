@@ -68,13 +68,7 @@ impl GpuAiRender {
             let (source_width, source_height) = (picture.width as u32, picture.height as u32);
             let (crop, region) = match frame.crop {
                 AiCrop::Crop(rect) => {
-                    let rect = CropRect {
-                        x: f64::from(rect.x),
-                        y: f64::from(rect.y),
-                        width: f64::from(rect.w),
-                        height: f64::from(rect.h),
-                    };
-                    let crop = clamp_into_source(rect, source_width, source_height).map_err(|err| {
+                    let crop = clamp_into_source(CropRect::from(rect), source_width, source_height).map_err(|err| {
                         AcceleratorError::Frame {
                             clip: clip.path.clone(),
                             message: err.to_string(),

@@ -106,12 +106,6 @@ pub fn map_picture<'p>(
         clip: clip.to_path_buf(),
         message: err.to_string(),
     })?;
-    let described = Nv12Picture {
-        luma: frame.luma_ptr(),
-        chroma: frame.chroma_ptr(),
-        pitch: frame.pitch() as i32,
-        width: frame.width() as i32,
-        height: frame.height() as i32,
-    };
+    let described = frame.picture();
     Ok((frame, described))
 }

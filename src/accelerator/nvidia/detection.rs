@@ -132,7 +132,7 @@ impl GpuDetectionPass {
                         let (_, mut pass) = open.remove(position);
                         outcomes[index] = Some(self.finish(device, &mut pass.state, &mut |frame| emit(index, frame)));
                     }
-                    Err(err) if matches!(err, AcceleratorError::Gpu { .. } | AcceleratorError::Detector(_)) => {
+                    Err(err) if err.is_device_fault() => {
                         for (other, _) in open.drain(..).filter(|(other, _)| *other != index) {
                             let message = format!("pass abandoned after a fault on another clip: {err}");
                             outcomes[other] = Some(Err(device.error(message)));

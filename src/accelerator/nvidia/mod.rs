@@ -164,12 +164,6 @@ impl BackendFactory for NvidiaBackendFactory {
     }
 }
 
-/// Whether an error may have left the device state unusable (rebuild before reuse),
-/// rather than being about the clip.
-fn poisons_device(err: &AcceleratorError) -> bool {
-    matches!(err, AcceleratorError::Gpu { .. } | AcceleratorError::Detector(_))
-}
-
 impl NvidiaBackend {
     /// The GPU state, rebuilt first if a fault dropped it; `None` when that fails too.
     fn gpu(&mut self) -> Option<&mut GpuState> {
@@ -197,7 +191,7 @@ impl NvidiaBackend {
     fn fail_over(&mut self, err: &AcceleratorError, job: &str) {
         self.fallbacks += 1;
         tracing::warn!("GPU {} failed {job}; running it on the CPU: {err}", self.recipe.device);
-        if poisons_device(err) {
+        if err.is_device_fault() {
             self.gpu = None;
         }
     }

@@ -80,12 +80,7 @@ impl GpuSummaryRenderer {
                 clip: clip.path.clone(),
                 message,
             };
-            let crop = CropRect {
-                x: f64::from(planned.crop.x),
-                y: f64::from(planned.crop.y),
-                width: f64::from(planned.crop.w),
-                height: f64::from(planned.crop.h),
-            };
+            let crop = CropRect::from(planned.crop);
             let crop = clamp_into_source(crop, picture.width as u32, picture.height as u32)
                 .map_err(|err| frame_error(err.to_string()))?;
             device

@@ -31,6 +31,7 @@ use super::ffi::{
 };
 use super::{NvdecCodec, NvdecError};
 use crate::gpu::cuda_context::GpuContext;
+use crate::gpu::kernels::Nv12Picture;
 
 /// Decode surfaces beyond the stream's minimum, so the engine can run ahead of display.
 const EXTRA_DECODE_SURFACES: u32 = 4;
@@ -571,6 +572,17 @@ impl MappedFrame<'_> {
     /// Height in pixels.
     pub fn height(&self) -> u32 {
         self.height
+    }
+
+    /// The frame as the image kernels take it.
+    pub fn picture(&self) -> Nv12Picture {
+        Nv12Picture {
+            luma: self.luma_ptr(),
+            chroma: self.chroma_ptr(),
+            pitch: self.pitch as i32,
+            width: self.width as i32,
+            height: self.height as i32,
+        }
     }
 
     /// Unmaps the frame, reporting a failure that dropping it would ignore.

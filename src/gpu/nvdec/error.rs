@@ -5,6 +5,7 @@
 //! name the call and code, not the clip: the caller that fed the clip wraps them with
 //! its path.
 
+use crate::gpu::library_symbol::MissingSymbol;
 use std::ffi::c_int;
 
 use super::NvdecCodec;
@@ -22,15 +23,8 @@ pub enum NvdecError {
         detail: String,
     },
     /// The library lacks an entry point this product calls (a driver too old).
-    #[error("{library} has no entry point {symbol} ({detail}); the NVIDIA driver is too old")]
-    MissingSymbol {
-        /// The library that was loaded.
-        library: String,
-        /// The missing entry point.
-        symbol: &'static str,
-        /// The loader's reason.
-        detail: String,
-    },
+    #[error("{0}; the NVIDIA driver is too old")]
+    MissingSymbol(#[from] MissingSymbol),
     /// An NVDEC call returned a CUDA error.
     #[error("{call} failed: {}", describe_cu_result(*code))]
     Call {

@@ -10,6 +10,7 @@
 //! `CUVIDPICPARAMS` is opaque: the parser fills it and it is handed back to
 //! `cuvidDecodePicture` untouched; only its leading fields are declared.
 
+use crate::gpu::library_symbol::symbol;
 use std::ffi::{c_int, c_uint, c_ulong, c_void};
 
 use super::NvdecError;
@@ -403,25 +404,6 @@ impl NvcuvidApi {
             })
         }
     }
-}
-
-/// Resolves one entry point as a function pointer of type `F`.
-///
-/// # Safety
-/// `F` must be the function-pointer type of the C prototype of `name`, and the result
-/// must not be called after `library` is dropped.
-unsafe fn symbol<F: Copy>(
-    library: &libloading::Library,
-    library_name: &str,
-    name: &'static str,
-) -> Result<F, NvdecError> {
-    // SAFETY: forwarded to the caller: `F` matches the symbol's C prototype.
-    let entry = unsafe { library.get::<F>(name.as_bytes()) }.map_err(|err| NvdecError::MissingSymbol {
-        library: library_name.to_string(),
-        symbol: name,
-        detail: err.to_string(),
-    })?;
-    Ok(*entry)
 }
 
 #[cfg(test)]

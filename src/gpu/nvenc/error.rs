@@ -3,6 +3,7 @@
 //!
 //! Owns the error type and the naming of `NVENCSTATUS` codes; it makes no call.
 
+use crate::gpu::library_symbol::MissingSymbol;
 use std::ffi::c_int;
 
 use super::ffi::NV_ENC_SUCCESS;
@@ -19,15 +20,8 @@ pub enum NvencError {
         detail: String,
     },
     /// The library lacks an exported entry point this product calls.
-    #[error("NVENC: {library} has no entry point {symbol} ({detail}); the NVIDIA driver is too old")]
-    MissingSymbol {
-        /// The library that was loaded.
-        library: String,
-        /// The missing entry point.
-        symbol: &'static str,
-        /// The loader's reason.
-        detail: String,
-    },
+    #[error("NVENC: {0}; the NVIDIA driver is too old")]
+    MissingSymbol(#[from] MissingSymbol),
     /// The driver supports an older NVENC API than this product's declarations.
     #[error(
         "NVENC: the driver supports API {}.{} but {}.{} is required; update the NVIDIA driver",

@@ -9,6 +9,7 @@
 //! Layouts are those of Linux x86-64. Reserved fields and table slots are kept so every
 //! struct has the driver's exact size: the driver reads and writes all of it.
 
+use crate::gpu::library_symbol::symbol;
 use std::ffi::{c_int, c_void};
 use std::fmt;
 
@@ -242,25 +243,6 @@ impl NvencLibrary {
             })
         }
     }
-}
-
-/// Resolves one entry point as a function pointer of type `F`.
-///
-/// # Safety
-/// `F` must be the function-pointer type of the C prototype of `name`, and the result
-/// must not be called after `library` is dropped.
-unsafe fn symbol<F: Copy>(
-    library: &libloading::Library,
-    library_name: &str,
-    name: &'static str,
-) -> Result<F, NvencError> {
-    // SAFETY: forwarded to the caller: `F` matches the symbol's C prototype.
-    let entry = unsafe { library.get::<F>(name.as_bytes()) }.map_err(|err| NvencError::MissingSymbol {
-        library: library_name.to_string(),
-        symbol: name,
-        detail: err.to_string(),
-    })?;
-    Ok(*entry)
 }
 
 #[cfg(test)]

@@ -15,4 +15,4 @@ pub mod probe;
 
 pub use error::NvencError;
 pub use ffi::NvencLibrary;
-pub use probe::{probe_nvenc, NvencProbe};
+pub use probe::{probe_device, probe_nvenc, NvencProbe};

@@ -16,6 +16,7 @@ use super::ffi::{
     OpenEncodeSessionExFn, OpenEncodeSessionExParams, NVENCAPI_MAJOR_VERSION, NVENCAPI_MINOR_VERSION,
 };
 use super::NvencError;
+use crate::gpu::cuda_context::{GpuContext, GpuContextError};
 
 /// What the probe found.
 #[derive(Debug)]
@@ -47,6 +48,13 @@ impl fmt::Display for NvencProbe {
             Self::Unavailable(err) => write!(f, "{err}"),
         }
     }
+}
+
+/// Opens device `ordinal`'s CUDA context on this thread and probes NVENC on it.
+pub fn probe_device(ordinal: usize) -> Result<NvencProbe, GpuContextError> {
+    let context = GpuContext::open(ordinal)?;
+    // SAFETY: the context is open and current on this thread for the whole probe.
+    Ok(unsafe { probe_nvenc(context.cuda().cu_ctx().cast()) })
 }
 
 /// Probes NVENC on the CUDA context `cu_context` (a `CUcontext` of the GPU to ask about):

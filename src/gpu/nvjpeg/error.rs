@@ -5,6 +5,7 @@
 //! Errors name the entry point and status, not the image: the caller that knows which
 //! frame or snapshot was being encoded wraps them with it.
 
+use crate::gpu::library_symbol::MissingSymbol;
 use std::ffi::c_int;
 
 use super::ffi::NVJPEG_STATUS_SUCCESS;
@@ -21,15 +22,8 @@ pub enum NvjpegError {
         detail: String,
     },
     /// The library lacks an entry point this product calls (a toolkit too old).
-    #[error("nvJPEG: {library} has no entry point {symbol} ({detail}); the CUDA toolkit is too old")]
-    MissingSymbol {
-        /// The library that was loaded.
-        library: String,
-        /// The missing entry point.
-        symbol: &'static str,
-        /// The loader's reason.
-        detail: String,
-    },
+    #[error("nvJPEG: {0}; the CUDA toolkit is too old")]
+    MissingSymbol(#[from] MissingSymbol),
     /// An nvJPEG call returned an error status.
     #[error("nvJPEG: {call} failed: {}", describe_status(*status))]
     Call {

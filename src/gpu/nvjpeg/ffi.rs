@@ -9,6 +9,7 @@
 //! parameter types are opaque pointers; `cudaStream_t` is the same pointer as the driver
 //! API's `CUstream`.
 
+use crate::gpu::library_symbol::symbol;
 use std::ffi::{c_int, c_void};
 
 use super::NvjpegError;
@@ -177,25 +178,6 @@ impl NvjpegApi {
             })
         }
     }
-}
-
-/// Resolves one entry point as a function pointer of type `F`.
-///
-/// # Safety
-/// `F` must be the function-pointer type of the C prototype of `name`, and the result
-/// must not be called after `library` is dropped.
-unsafe fn symbol<F: Copy>(
-    library: &libloading::Library,
-    library_name: &str,
-    name: &'static str,
-) -> Result<F, NvjpegError> {
-    // SAFETY: forwarded to the caller: `F` matches the symbol's C prototype.
-    let entry = unsafe { library.get::<F>(name.as_bytes()) }.map_err(|err| NvjpegError::MissingSymbol {
-        library: library_name.to_string(),
-        symbol: name,
-        detail: err.to_string(),
-    })?;
-    Ok(*entry)
 }
 
 #[cfg(test)]
