@@ -24,6 +24,7 @@ pub use error::AcceleratorError;
 use crate::ai::AiFrameJpeg;
 use crate::pipeline::frame_pool::PooledBuffer;
 use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, PixelFormat, SampledFrame};
+use crate::pipeline::telemetry::DeviceMemory;
 
 /// Counts reported by a finished detection pass.
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,6 +90,11 @@ pub trait AcceleratorBackend {
     /// Jobs this backend's device failed and a fallback backend ran, since start-up.
     fn fallbacks(&self) -> u64 {
         0
+    }
+
+    /// Memory in use on this backend's GPU now; `None` without one.
+    fn device_memory(&self) -> Option<DeviceMemory> {
+        None
     }
 }
 

@@ -179,6 +179,7 @@ pub fn render(metrics: &ServiceMetrics, telemetry: &PipelineTelemetry, uptime_se
     render_service(&mut out, metrics, uptime_seconds);
     render_stages(&mut out, telemetry);
     render_queues(&mut out, telemetry);
+    render_gpu_memory(&mut out, telemetry);
     out.text
 }
 
@@ -280,6 +281,18 @@ fn render_service(out: &mut Exposition, metrics: &ServiceMetrics, uptime_seconds
         },
         Value::Count(metrics.storage_bytes()),
     );
+}
+
+/// Writes the memory in use on each GPU an accelerator owner reported.
+fn render_gpu_memory(out: &mut Exposition, telemetry: &PipelineTelemetry) {
+    let mut devices: Vec<(String, u64)> = telemetry
+        .stages
+        .iter()
+        .filter_map(|counters| counters.device_memory())
+        .map(|memory| (memory.ordinal.to_string(), memory.used_bytes))
+        .collect();
+    devices.sort();
+    devices.dedup_by(|a, b| a.0 == b.0);
     out.labelled(
         Family {
             name: "gpu_memory_bytes",
@@ -287,10 +300,9 @@ fn render_service(out: &mut Exposition, metrics: &ServiceMetrics, uptime_seconds
             metric_type: MetricType::Gauge,
         },
         "device",
-        metrics
-            .gpu_memory()
+        devices
             .iter()
-            .map(|gauge| (gauge.device.as_str(), Value::Count(gauge.get()))),
+            .map(|(device, bytes)| (device.as_str(), Value::Count(*bytes))),
     );
 }
 
@@ -392,7 +404,7 @@ fn render_queues(out: &mut Exposition, telemetry: &PipelineTelemetry) {
 mod tests {
     use super::*;
     use crate::metrics::registry::{CeFinalState, CeStage, ErrorKind, FrameStage};
-    use crate::pipeline::telemetry::{QueueGauge, StageCounters};
+    use crate::pipeline::telemetry::{DeviceMemory, QueueGauge, StageCounters};
     use std::collections::{BTreeMap, HashMap, HashSet};
     use std::sync::Arc;
     use std::time::Duration;
@@ -540,7 +552,7 @@ mod tests {
     }
 
     fn sample_metrics() -> ServiceMetrics {
-        let metrics = ServiceMetrics::new(&["0".to_string()]);
+        let metrics = ServiceMetrics::new();
         for _ in 0..3 {
             metrics.record_mqtt_message();
         }
@@ -550,7 +562,6 @@ mod tests {
         metrics.enter_ce_stage(CeStage::Processing);
         metrics.add_frames(FrameStage::Decode, 300);
         metrics.set_storage_bytes(123_456);
-        metrics.gpu_memory()[0].set(2048);
         for seconds in [4, 12, 45, 700] {
             metrics.observe_ce_close_to_summary(Duration::from_secs(seconds));
         }
@@ -568,7 +579,6 @@ mod tests {
         assert_eq!(value("frigate_buffer_ces_in_flight{stage=\"processing\"}"), 1.0);
         assert_eq!(value("frigate_buffer_frames_per_second{stage=\"decode\"}"), 5.0);
         assert_eq!(value("frigate_buffer_storage_bytes{}"), 123_456.0);
-        assert_eq!(value("frigate_buffer_gpu_memory_bytes{device=\"0\"}"), 2048.0);
         let bucket = |le: &str| {
             value(&format!(
                 "frigate_buffer_ce_close_to_summary_seconds_bucket{{le={le:?}}}"
@@ -599,7 +609,7 @@ mod tests {
             stages: vec![first_owner, writer, second_owner],
             queues: vec![Arc::new(QueueGauge::new("probe", 4, receiver))],
         };
-        let text = render(&ServiceMetrics::new(&[]), &telemetry, 0.0);
+        let text = render(&ServiceMetrics::new(), &telemetry, 0.0);
         let samples = check_exposition(&text);
         let value = |key: &str| *samples.get(key).unwrap_or_else(|| panic!("missing {key}"));
         assert_eq!(value("frigate_buffer_stage_items_total{stage=\"accelerator\"}"), 3.0);
@@ -618,16 +628,46 @@ mod tests {
 
     #[test]
     fn label_values_are_escaped() {
-        let metrics = ServiceMetrics::new(&["a\"b\\c\nd".to_string()]);
-        let text = render(&metrics, &PipelineTelemetry::default(), 1.0);
-        assert!(text.contains("frigate_buffer_gpu_memory_bytes{device=\"a\\\"b\\\\c\\nd\"} 0\n"));
-        let samples = check_exposition(&text);
-        assert!(samples.contains_key(&format!("frigate_buffer_gpu_memory_bytes{{device={:?}}}", "a\"b\\c\nd")));
+        let mut out = Exposition::default();
+        let family = Family {
+            name: "example",
+            help: "An example.",
+            metric_type: MetricType::Gauge,
+        };
+        out.labelled(family, "device", [("a\"b\\c\nd", Value::Count(0))]);
+        assert!(out
+            .text
+            .contains("frigate_buffer_example{device=\"a\\\"b\\\\c\\nd\"} 0\n"));
+        let samples = check_exposition(&out.text);
+        assert!(samples.contains_key(&format!("frigate_buffer_example{{device={:?}}}", "a\"b\\c\nd")));
+    }
+
+    #[test]
+    fn gpu_memory_is_reported_once_per_device_by_its_owners() {
+        let first_owner = StageCounters::new("accelerator");
+        let second_owner = StageCounters::new("accelerator");
+        let cpu_stage = StageCounters::new("writer");
+        first_owner.set_device_memory(DeviceMemory {
+            ordinal: 1,
+            used_bytes: 4096,
+        });
+        second_owner.set_device_memory(DeviceMemory {
+            ordinal: 0,
+            used_bytes: 2048,
+        });
+        let telemetry = PipelineTelemetry {
+            stages: vec![first_owner, cpu_stage, second_owner],
+            queues: Vec::new(),
+        };
+        let samples = check_exposition(&render(&ServiceMetrics::new(), &telemetry, 1.0));
+        assert_eq!(samples["frigate_buffer_gpu_memory_bytes{device=\"0\"}"], 2048.0);
+        assert_eq!(samples["frigate_buffer_gpu_memory_bytes{device=\"1\"}"], 4096.0);
+        assert_eq!(samples.keys().filter(|key| key.contains("gpu_memory")).count(), 2);
     }
 
     #[test]
     fn pipeline_families_are_absent_without_telemetry() {
-        let text = render(&ServiceMetrics::new(&[]), &PipelineTelemetry::default(), 1.0);
+        let text = render(&ServiceMetrics::new(), &PipelineTelemetry::default(), 1.0);
         assert!(!text.contains("stage_items_total"));
         assert!(!text.contains("queue_depth"));
     }

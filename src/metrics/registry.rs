@@ -185,27 +185,6 @@ impl<L: LabelSet> LabelledValues<L> {
     }
 }
 
-/// GPU memory in use on one device, set by whoever polls the driver.
-#[derive(Debug)]
-pub struct GpuMemoryGauge {
-    /// Device name as shown in the `device` label (`0`, `cuda:1`, ...).
-    pub device: String,
-    /// Bytes in use, as last reported.
-    bytes: AtomicU64,
-}
-
-impl GpuMemoryGauge {
-    /// Records the bytes in use now.
-    pub fn set(&self, bytes: u64) {
-        self.bytes.store(bytes, Ordering::Relaxed);
-    }
-
-    /// The bytes last recorded.
-    pub fn get(&self) -> u64 {
-        self.bytes.load(Ordering::Relaxed)
-    }
-}
-
 /// Upper bounds of the `ce_close_to_summary_seconds` buckets.
 pub const CE_CLOSE_TO_SUMMARY_BUCKETS: [Duration; 8] = [
     Duration::from_secs(5),
@@ -237,14 +216,11 @@ pub struct ServiceMetrics {
     frames: LabelledValues<FrameStage>,
     /// Bytes under the storage folder, as last measured by the caller.
     storage_bytes: AtomicU64,
-    /// One gauge per GPU named at start-up; empty on CPU-only hosts.
-    gpu_memory: Box<[GpuMemoryGauge]>,
 }
 
 impl ServiceMetrics {
-    /// All metrics at zero, with one GPU memory gauge per name in
-    /// `gpu_devices` (none on a CPU-only host).
-    pub fn new(gpu_devices: &[String]) -> Self {
+    /// All metrics at zero (as [`Default`]).
+    pub fn new() -> Self {
         Self {
             mqtt_messages: AtomicU64::new(0),
             mqtt_malformed: LabelledValues::new(),
@@ -254,13 +230,6 @@ impl ServiceMetrics {
             ce_close_to_summary: LatencyHistogram::new(&CE_CLOSE_TO_SUMMARY_BUCKETS),
             frames: LabelledValues::new(),
             storage_bytes: AtomicU64::new(0),
-            gpu_memory: gpu_devices
-                .iter()
-                .map(|device| GpuMemoryGauge {
-                    device: device.clone(),
-                    bytes: AtomicU64::new(0),
-                })
-                .collect(),
         }
     }
 
@@ -309,11 +278,6 @@ impl ServiceMetrics {
         self.storage_bytes.store(bytes, Ordering::Relaxed);
     }
 
-    /// The GPU memory gauges, in the order the devices were named at start-up.
-    pub fn gpu_memory(&self) -> &[GpuMemoryGauge] {
-        &self.gpu_memory
-    }
-
     /// MQTT messages received so far.
     pub fn mqtt_messages(&self) -> u64 {
         self.mqtt_messages.load(Ordering::Relaxed)
@@ -355,6 +319,12 @@ impl ServiceMetrics {
     }
 }
 
+impl Default for ServiceMetrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,7 +352,7 @@ mod tests {
 
     #[test]
     fn counters_add_per_label() {
-        let metrics = ServiceMetrics::new(&[]);
+        let metrics = ServiceMetrics::new();
         metrics.record_error(ErrorKind::Fetch);
         metrics.record_error(ErrorKind::Fetch);
         metrics.record_error(ErrorKind::Ai);
@@ -399,7 +369,7 @@ mod tests {
 
     #[test]
     fn in_flight_gauge_moves_between_stages_and_stops_at_zero() {
-        let metrics = ServiceMetrics::new(&[]);
+        let metrics = ServiceMetrics::new();
         metrics.enter_ce_stage(CeStage::Open);
         metrics.enter_ce_stage(CeStage::Open);
         metrics.leave_ce_stage(CeStage::Open);
@@ -407,14 +377,5 @@ mod tests {
         metrics.leave_ce_stage(CeStage::Processing);
         let in_flight: Vec<_> = metrics.ces_in_flight().iter().collect();
         assert_eq!(in_flight, vec![("open", 1), ("fetching", 1), ("processing", 0)]);
-    }
-
-    #[test]
-    fn gpu_gauges_follow_the_devices_named_at_start_up() {
-        let metrics = ServiceMetrics::new(&["0".to_string(), "1".to_string()]);
-        metrics.gpu_memory()[1].set(4096);
-        assert_eq!(metrics.gpu_memory()[0].get(), 0);
-        assert_eq!(metrics.gpu_memory()[1].device, "1");
-        assert_eq!(metrics.gpu_memory()[1].get(), 4096);
     }
 }

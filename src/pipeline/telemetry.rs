@@ -1,7 +1,7 @@
 //! Per-stage counters and queue gauges.
 //!
 //! Owns the numbers each stage reports about itself (items handled, errors,
-//! time spent busy) and the depth of every bounded channel, in a form a
+//! time spent busy, memory in use on its GPU) and the depth of every bounded channel, in a form a
 //! `/metrics` endpoint, the `bench` command or a progress display can read
 //! from any thread without locks.
 
@@ -23,8 +23,24 @@ pub struct StageCounters {
     fallbacks: AtomicU64,
     /// Nanoseconds spent handling messages (not waiting for them).
     busy_nanos: AtomicU64,
+    /// Ordinal of the stage's GPU, [`NO_DEVICE`] until its owner reports memory.
+    device_ordinal: AtomicU64,
+    /// Bytes in use on that GPU, as last reported.
+    device_used_bytes: AtomicU64,
     /// When the stage started, the denominator of the busy fraction.
     started: Instant,
+}
+
+/// [`StageCounters::device_ordinal`] of a stage that reported no GPU memory.
+const NO_DEVICE: u64 = u64::MAX;
+
+/// Memory in use on one GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceMemory {
+    /// The device's ordinal.
+    pub ordinal: usize,
+    /// Bytes in use on the device (by every process), as the driver reports.
+    pub used_bytes: u64,
 }
 
 /// A point-in-time copy of [`StageCounters`].
@@ -53,6 +69,8 @@ impl StageCounters {
             errors: AtomicU64::new(0),
             fallbacks: AtomicU64::new(0),
             busy_nanos: AtomicU64::new(0),
+            device_ordinal: AtomicU64::new(NO_DEVICE),
+            device_used_bytes: AtomicU64::new(0),
             started: Instant::now(),
         })
     }
@@ -70,6 +88,21 @@ impl StageCounters {
     /// Sets the number of jobs a fallback backend ran (the backend counts them).
     pub fn set_fallbacks(&self, total: u64) {
         self.fallbacks.store(total, Ordering::Relaxed);
+    }
+
+    /// Records the memory in use on the stage's GPU (its owner reports it).
+    pub fn set_device_memory(&self, memory: DeviceMemory) {
+        self.device_used_bytes.store(memory.used_bytes, Ordering::Relaxed);
+        self.device_ordinal.store(memory.ordinal as u64, Ordering::Relaxed);
+    }
+
+    /// The memory last reported in use on the stage's GPU; `None` off the GPU.
+    pub fn device_memory(&self) -> Option<DeviceMemory> {
+        let ordinal = self.device_ordinal.load(Ordering::Relaxed);
+        (ordinal != NO_DEVICE).then(|| DeviceMemory {
+            ordinal: ordinal as usize,
+            used_bytes: self.device_used_bytes.load(Ordering::Relaxed),
+        })
     }
 
     /// Copies the counters.

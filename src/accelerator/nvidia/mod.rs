@@ -30,6 +30,7 @@ use crate::inference::gpu_providers::{GpuProvider, GpuProviders, TensorRtCache};
 use crate::inference::DetectorSession;
 use crate::pipeline::frame_pool::PooledBuffer;
 use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, PixelFormat, SampledFrame};
+use crate::pipeline::telemetry::DeviceMemory;
 use crate::render::yuv::rgb_to_i420;
 use ai_render::GpuAiRender;
 use detection::GpuDetectionPass;
@@ -305,5 +306,15 @@ impl AcceleratorBackend for NvidiaBackend {
 
     fn fallbacks(&self) -> u64 {
         self.fallbacks
+    }
+
+    fn device_memory(&self) -> Option<DeviceMemory> {
+        // The owner's context is current on this thread while the GPU state lives.
+        self.gpu.as_ref()?;
+        let (free, total) = cudarc::driver::result::mem_get_info().ok()?;
+        Some(DeviceMemory {
+            ordinal: self.recipe.device,
+            used_bytes: total.saturating_sub(free) as u64,
+        })
     }
 }

@@ -195,6 +195,9 @@ impl Stage for AcceleratorOwner {
     fn handle(&mut self, job: AcceleratorJob) -> bool {
         let ok = self.dispatch(job);
         self.counters.set_fallbacks(self.backend.fallbacks());
+        if let Some(memory) = self.backend.device_memory() {
+            self.counters.set_device_memory(memory);
+        }
         ok
     }
 }
