@@ -55,6 +55,7 @@ pub mod motion;
 pub mod notify;
 pub mod offline;
 pub mod pipeline;
+pub mod recent_ids;
 pub mod render;
 pub mod retention;
 pub mod service;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::frigate_api::{ffmpeg_test_jpeg, FrigateApi, Setup};
+use common::frigate_api::{ffmpeg_test_jpeg, Flavour, FrigateApi, Setup};
 use common::mosquitto::Mosquitto;
 use common::{sample_ce, video_info};
 use paho_mqtt as mqtt;
@@ -62,9 +62,20 @@ fn now() -> f64 {
 }
 
 fn write_config(dir: &Path, broker: &Mosquitto, frigate: &FrigateApi, client_id: &str) -> PathBuf {
+    write_config_with(dir, broker, frigate, client_id, "")
+}
+
+/// [`write_config`] with `extra_settings` (indented YAML lines) added under `settings:`.
+fn write_config_with(
+    dir: &Path,
+    broker: &Mosquitto,
+    frigate: &FrigateApi,
+    client_id: &str,
+    extra_settings: &str,
+) -> PathBuf {
     let config = dir.join("config.yaml");
     let text = format!(
-        "pipeline: cpu\nnetwork:\n  mqtt_broker: 127.0.0.1\n  mqtt_port: {}\n  mqtt_client_id: {client_id}\n  frigate_url: {}\n  storage_path: {}\n  api_port: 0\nsettings:\n  event_gap_seconds: 3\n  minimum_event_seconds: 1\n  max_event_length_seconds: 60\n  export_buffer_before: 0\n  export_buffer_after: 0\n",
+        "pipeline: cpu\nnetwork:\n  mqtt_broker: 127.0.0.1\n  mqtt_port: {}\n  mqtt_client_id: {client_id}\n  frigate_url: {}\n  storage_path: {}\n  api_port: 0\nsettings:\n  event_gap_seconds: 3\n  minimum_event_seconds: 1\n  max_event_length_seconds: 60\n  export_buffer_before: 0\n  export_buffer_after: 0\n{extra_settings}",
         broker.port,
         frigate.base_url(),
         dir.join("storage").display()
@@ -382,4 +393,197 @@ fn broker_restart_mid_ce_loses_no_event_and_a_camera_without_recording_fails_alo
     );
     let name = ce.file_name().unwrap().to_string_lossy().into_owned();
     assert!(ce.join(format!("{name}_summary.mp4")).is_file());
+}
+
+#[test]
+fn frigate_018_with_server_errors_and_a_stuck_export_falls_back_to_event_clips() {
+    let broker = Mosquitto::start();
+    let sample = sample_ce();
+    let frigate = FrigateApi::start(Setup {
+        clips: HashMap::from([
+            ("front_door".to_string(), sample.join("front_door/front_door-1.mp4")),
+            ("driveway".to_string(), sample.join("driveway/driveway-1.mp4")),
+        ]),
+        events: HashMap::from([
+            ("9-iiiiii".to_string(), "front_door".to_string()),
+            ("10-jjjjjj".to_string(), "driveway".to_string()),
+        ]),
+        jpeg: Some(ffmpeg_test_jpeg()),
+        flavour: Flavour::V018,
+        export_never_finishes: true,
+        failures_per_path: 1,
+        ..Setup::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_with(
+        dir.path(),
+        &broker,
+        &frigate,
+        "fb-frigate-018",
+        "  export_timeout_seconds: 3\n",
+    );
+    let observer = Observer::connect(&broker, "observer-frigate-018");
+    let _service = Service::start(&config);
+    std::thread::sleep(Duration::from_secs(2));
+
+    let start = now() - 20.0;
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "9-iiiiii", "front_door", start, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "10-jjjjjj", "driveway", start + 1.0, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "9-iiiiii", "front_door", start, Some(start + 10.0)),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "10-jjjjjj", "driveway", start + 1.0, Some(start + 12.0)),
+    );
+    observer.until_status("clip_ready", Duration::from_secs(240));
+
+    let log = frigate.log();
+    assert!(
+        log.iter().any(|line| line.starts_with("POST /api/export/front_door/")),
+        "an export was asked for: {log:?}"
+    );
+    for event in ["9-iiiiii", "10-jjjjjj"] {
+        let route = format!("GET /api/events/{event}/clip.mp4");
+        assert!(
+            log.iter().filter(|line| line.starts_with(&route)).count() >= 2,
+            "{event}: a 500, then the fallback clip: {log:?}"
+        );
+    }
+    assert_eq!(
+        downloads(&frigate),
+        4,
+        "one failed and one good clip download per camera: {log:?}"
+    );
+    let folders = ce_folders(&dir.path().join("storage"));
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    let ce = &folders[0];
+    for camera in ["front_door", "driveway"] {
+        assert!(ce.join(camera).join("detection.json").is_file(), "{camera} sidecar");
+    }
+    let name = ce.file_name().unwrap().to_string_lossy().into_owned();
+    let info = video_info(&ce.join(format!("{name}_summary.mp4")));
+    assert_eq!((info.width, info.height), (1440, 1080));
+}
+
+fn genai_review(review_id: &str, camera: &str, start: f64, detections: &[&str], title: &str, threat: u8) -> Value {
+    json!({
+        "type": "genai",
+        "before": null,
+        "after": {
+            "id": review_id, "camera": camera, "start_time": start, "end_time": start + 12.0,
+            "severity": "alert", "thumb_path": "/media/frigate/clips/review/thumb.webp",
+            "data": {
+                "detections": detections, "objects": ["person"], "sub_labels": [], "zones": [],
+                "audio": [],
+                "metadata": {
+                    "title": title, "scene": "A person walks up to the door.",
+                    "shortSummary": format!("{title}, seen on {camera}."), "confidence": 0.8,
+                    "potential_threat_level": threat, "other_concerns": null
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn frigate_genai_summaries_finalize_ces_whether_they_come_early_or_late() {
+    let broker = Mosquitto::start();
+    let frigate = frigate_with_sample_clips();
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config_with(dir.path(), &broker, &frigate, "fb-genai", "  ai_mode: frigate\n");
+    let observer = Observer::connect(&broker, "observer-genai");
+    let _service = Service::start(&config);
+    std::thread::sleep(Duration::from_secs(2));
+
+    // Early: the summary arrives before the CE has even closed.
+    let start = now() - 60.0;
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "11-kkkkkk", "front_door", start, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "11-kkkkkk", "front_door", start, Some(start + 10.0)),
+    );
+    observer.publish(
+        "frigate/reviews",
+        &genai_review("r-early", "front_door", start, &["11-kkkkkk"], "Courier at the door", 1),
+    );
+    let first = observer.until_status("finalized", Duration::from_secs(240));
+    let statuses: Vec<&str> = first.iter().map(|n| n["status"].as_str().unwrap()).collect();
+    let ready_at = statuses.iter().position(|s| *s == "clip_ready");
+    assert!(
+        ready_at.is_some_and(|at| at + 1 == statuses.len() - 1),
+        "finalized follows clip_ready: {statuses:?}"
+    );
+    let finalized = first.last().unwrap();
+    assert_eq!(finalized["title"], "Courier at the door");
+    assert_eq!(finalized["threat_level"], 1);
+
+    // Late: the summary arrives after the CE's clip_ready.
+    let start = now() - 30.0;
+    observer.publish(
+        "frigate/events",
+        &frigate_event("new", "12-llllll", "driveway", start, None),
+    );
+    observer.publish(
+        "frigate/events",
+        &frigate_event("end", "12-llllll", "driveway", start, Some(start + 8.0)),
+    );
+    let second = observer.until_status("clip_ready", Duration::from_secs(240));
+    let ce_id = second.last().unwrap()["event_id"].as_str().unwrap().to_string();
+    assert_ne!(ce_id, finalized["event_id"].as_str().unwrap(), "two CEs");
+    let unmatched = genai_review("r-other", "garage", start, &["99-zzzzzz"], "Nobody", 0);
+    observer.publish("frigate/reviews", &unmatched);
+    observer.publish(
+        "frigate/reviews",
+        &genai_review(
+            "r-late",
+            "driveway",
+            start,
+            &["12-llllll"],
+            "Car parked in the driveway",
+            0,
+        ),
+    );
+    // Redelivered: must not finalize twice.
+    observer.publish(
+        "frigate/reviews",
+        &genai_review(
+            "r-late",
+            "driveway",
+            start,
+            &["12-llllll"],
+            "Car parked in the driveway",
+            0,
+        ),
+    );
+    let late = observer.until_status("finalized", Duration::from_secs(60));
+    let finalized = late.last().unwrap();
+    assert_eq!(finalized["event_id"], ce_id.as_str());
+    assert_eq!(finalized["title"], "Car parked in the driveway");
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while Instant::now() < deadline {
+        if let Ok(Some(message)) = observer.notifications.recv_timeout(Duration::from_millis(200)) {
+            let value: Value = serde_json::from_slice(message.payload()).unwrap();
+            panic!("nothing after the one finalized per CE, got {value}");
+        }
+    }
+
+    let folders = ce_folders(&dir.path().join("storage"));
+    assert_eq!(folders.len(), 2, "{folders:?}");
+    for folder in &folders {
+        let record: Value =
+            serde_json::from_slice(&std::fs::read(folder.join("analysis_result.json")).unwrap()).unwrap();
+        assert_eq!(record["model"], "frigate-genai");
+        assert!(record["title"].as_str().unwrap().len() > 5, "{record}");
+    }
 }

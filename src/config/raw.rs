@@ -140,6 +140,8 @@ pub struct RawSettings {
     pub export_buffer_before: Option<f64>,
     /// Seconds of clip kept after the last event of a consolidated event.
     pub export_buffer_after: Option<f64>,
+    /// Seconds a Frigate export may run before the clip is fetched another way.
+    pub export_timeout_seconds: Option<f64>,
     /// Draw the date/time/camera overlay on the summary video.
     pub timestamp_overlay: Option<bool>,
 }

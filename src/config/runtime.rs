@@ -196,6 +196,8 @@ pub struct Config {
     pub mqtt: MqttSettings,
     /// Frigate's base URL.
     pub frigate_url: String,
+    /// How long a Frigate export may run before the clip is fetched another way.
+    pub export_timeout: std::time::Duration,
     /// Home Assistant notifications.
     pub notifications: NotificationSettings,
     /// Days before a CE folder is deleted.
@@ -204,6 +206,8 @@ pub struct Config {
     pub api: ApiSettings,
     /// Our own AI analysis: `Some` when enabled with an endpoint and `settings.ai_mode` is `external_api`.
     pub ai: Option<AiConfig>,
+    /// `settings.ai_mode: frigate`: Frigate's GenAI review summaries are the CEs' analysis.
+    pub frigate_genai: bool,
 }
 
 /// Reads an environment override, treating an empty value as unset.
@@ -383,6 +387,11 @@ impl Config {
         };
 
         let retention_days = non_negative("settings.retention_days", settings.retention_days, 3.0)?;
+        let export_timeout = std::time::Duration::from_secs_f64(non_negative(
+            "settings.export_timeout_seconds",
+            settings.export_timeout_seconds,
+            120.0,
+        )?);
 
         let mqtt_port = match env_override("MQTT_PORT") {
             Some(port) => port.parse::<u16>().map_err(|_| {
@@ -508,10 +517,12 @@ impl Config {
             zone_exceptions: event_filters.exceptions,
             mqtt,
             frigate_url: frigate_url.trim_end_matches('/').to_string(),
+            export_timeout,
             notifications,
             retention_days,
             api,
             ai,
+            frigate_genai: ai_mode == "frigate",
         })
     }
 }

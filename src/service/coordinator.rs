@@ -1,16 +1,21 @@
 //! The coordinator thread: owns the pipeline and the CE driver. It submits
 //! each CE whose clips are on disk, follows it through the stages, journals
-//! the results and asks for the `clip_ready` notification.
+//! the results and asks for the `clip_ready` notification, then `finalized`
+//! once the CE's analysis is known (ours, or Frigate's GenAI summary, which
+//! may come before or after the CE finishes).
 
-use super::messages::{NotifyRequest, ReadyCe};
+use super::messages::{NotifyRequest, ReadyCe, ReviewAnalysis};
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
+use crate::ai::outputs::ANALYSIS_RESULT_FILE;
+use crate::ai::{AnalysisRecord, AnalysisResult};
 use crate::ce::journal::{self, JournalStep};
 use crate::metrics::{CeFinalState, CeStage, ErrorKind, FrameStage};
 use crate::notify::{CeFacts, Milestone, Status};
 use crate::pipeline::ce_run::{CeDriver, CeOutcome};
 use crate::pipeline::messages::CeJob;
 use crate::pipeline::Pipeline;
+use crate::recent_ids::RecentIds;
 use crate::timeline::PlanParams;
 use crossbeam_channel::{select, Receiver, Sender};
 use std::collections::HashMap;
@@ -32,14 +37,43 @@ fn journal_step(folder: &Path, step: &JournalStep) {
     }
 }
 
-/// Journals a finished CE and asks for its notification.
+/// Sends the `finalized` notification of a CE with `analysis` and journals it.
+fn finalize(folder: &Path, facts: &CeFacts, analysis: &AnalysisResult, notify: &Sender<NotifyRequest>) {
+    let facts = CeFacts {
+        threat_level: analysis.potential_threat_level,
+        ..facts.clone()
+    };
+    let milestone = Milestone::Finalized {
+        title: analysis.title.clone(),
+        description: analysis.short_summary.clone(),
+    };
+    let _ = notify.send(NotifyRequest { milestone, facts });
+    journal_step(
+        folder,
+        &JournalStep::Notified {
+            status: Status::Finalized,
+        },
+    );
+}
+
+/// The analysis Frigate's GenAI wrote into a CE before a restart, if any.
+fn recorded_frigate_analysis(folder: &Path) -> Option<AnalysisResult> {
+    let text = std::fs::read(folder.join(ANALYSIS_RESULT_FILE)).ok()?;
+    serde_json::from_slice::<AnalysisRecord>(&text)
+        .ok()
+        .map(|record| record.result)
+}
+
+/// Journals a finished CE, asks for its `clip_ready` notification and, when
+/// `analysis` is known, its `finalized` one. Returns the CE's notification facts.
 fn conclude(
     outcome: &CeOutcome,
     flight: &InFlight,
+    analysis: Option<&AnalysisResult>,
     public_url: &str,
     notify: &Sender<NotifyRequest>,
     shared: &ServiceShared,
-) {
+) -> CeFacts {
     let folder = &outcome.folder;
     let metrics = &shared.metrics;
     metrics.leave_ce_stage(CeStage::Processing);
@@ -93,22 +127,8 @@ fn conclude(
             status: Status::ClipReady,
         },
     );
-    if let Some(analysis) = &outcome.analysis {
-        let facts = CeFacts {
-            threat_level: analysis.potential_threat_level,
-            ..facts
-        };
-        let milestone = Milestone::Finalized {
-            title: analysis.title.clone(),
-            description: analysis.short_summary.clone(),
-        };
-        let _ = notify.send(NotifyRequest { milestone, facts });
-        journal_step(
-            folder,
-            &JournalStep::Notified {
-                status: Status::Finalized,
-            },
-        );
+    if let Some(analysis) = analysis {
+        finalize(folder, &facts, analysis, notify);
     }
     if outcome.analysis_error.is_some() {
         metrics.record_error(ErrorKind::Ai);
@@ -117,21 +137,67 @@ fn conclude(
     if let Some(name) = folder.file_name() {
         shared.deactivate(&name.to_string_lossy());
     }
+    facts
+}
+
+/// The coordinator's channels.
+pub struct CoordinatorLinks {
+    /// CEs whose clips are on disk.
+    pub ready: Receiver<ReadyCe>,
+    /// Frigate's GenAI summaries (`ai_mode: frigate`); never sends otherwise.
+    pub reviews: Receiver<ReviewAnalysis>,
+    /// Notifications out.
+    pub notify: Sender<NotifyRequest>,
+}
+
+/// How the coordinator behaves.
+pub struct CoordinatorSettings {
+    /// Base of the links in notifications.
+    pub public_url: String,
+    /// Longest wait for CEs in flight once `ready` closed.
+    pub drain_limit: Duration,
+    /// `ai_mode: frigate`: a CE's analysis may be Frigate's, recorded before a restart.
+    pub frigate_genai: bool,
+}
+
+/// What the coordinator knows of Frigate's GenAI summaries.
+#[derive(Default)]
+struct ReviewBook {
+    /// Summaries that came before their CE finished, by CE id.
+    early: HashMap<String, AnalysisResult>,
+    /// Recently finished CEs: their notification facts, and whether `finalized` went out.
+    finished: RecentIds<(CeFacts, bool)>,
+}
+
+impl ReviewBook {
+    /// Takes a summary: finalizes a finished CE now (once), keeps it for a CE still on its way.
+    fn take(&mut self, review: ReviewAnalysis, notify: &Sender<NotifyRequest>) {
+        match self.finished.get(&review.ce_id) {
+            Some((_, true)) => {}
+            Some((facts, false)) => {
+                let facts = facts.clone();
+                finalize(&review.folder, &facts, &review.result, notify);
+                self.finished.insert(&review.ce_id, (facts, true));
+            }
+            None => {
+                self.early.insert(review.ce_id.clone(), review.result);
+            }
+        }
+    }
 }
 
 /// Runs until `ready` closes and every submitted CE has finished, or until
-/// `drain_limit` after `ready` closed; then drains and stops the pipeline.
+/// the drain limit after `ready` closed; then drains and stops the pipeline.
 pub fn run_coordinator(
     pipeline: Pipeline,
     params: PlanParams,
-    ready: Receiver<ReadyCe>,
-    notify: Sender<NotifyRequest>,
-    public_url: String,
-    drain_limit: Duration,
+    links: CoordinatorLinks,
+    settings: CoordinatorSettings,
     shared: ServiceShared,
 ) {
     let mut driver = CeDriver::new(&pipeline, params);
     let mut in_flight: HashMap<String, InFlight> = HashMap::new();
+    let mut reviews = ReviewBook::default();
     let mut ready_open = true;
     let mut drain_deadline: Option<Instant> = None;
     let tick = crossbeam_channel::tick(Duration::from_millis(500));
@@ -144,7 +210,7 @@ pub fn run_coordinator(
             break;
         }
         let ready_or_never = if ready_open {
-            ready.clone()
+            links.ready.clone()
         } else {
             crossbeam_channel::never()
         };
@@ -157,12 +223,17 @@ pub fn run_coordinator(
                 }
                 Err(_) => {
                     ready_open = false;
-                    drain_deadline = Some(Instant::now() + drain_limit);
+                    drain_deadline = Some(Instant::now() + settings.drain_limit);
                 }
             },
             recv(pipeline.events()) -> event => {
                 if let Ok(event) = event {
                     driver.handle(event);
+                }
+            },
+            recv(links.reviews) -> review => {
+                if let Ok(review) = review {
+                    reviews.take(review, &links.notify);
                 }
             },
             recv(tick) -> _ => {}
@@ -178,7 +249,25 @@ pub fn run_coordinator(
                 error = ?outcome.summary_error,
                 "consolidated event processed"
             );
-            conclude(&outcome, &flight, &public_url, &notify, &shared);
+            let analysis = outcome
+                .analysis
+                .clone()
+                .or_else(|| reviews.early.remove(&outcome.ce_id))
+                .or_else(|| {
+                    settings
+                        .frigate_genai
+                        .then(|| recorded_frigate_analysis(&outcome.folder))
+                        .flatten()
+                });
+            let facts = conclude(
+                &outcome,
+                &flight,
+                analysis.as_ref(),
+                &settings.public_url,
+                &links.notify,
+                &shared,
+            );
+            reviews.finished.insert(&outcome.ce_id, (facts, analysis.is_some()));
         }
     }
     drop(driver);

@@ -4,16 +4,20 @@
 //! closed CE handed to the fetch thread). Malformed messages are counted and
 //! dropped; nothing stops the thread but shutdown.
 
-use super::messages::{FetchJob, FetchRequest, NotifyRequest, SnapshotJob};
-use super::mqtt_link::MqttLink;
+use super::messages::{FetchJob, FetchRequest, NotifyRequest, ReviewAnalysis, SnapshotJob};
+use super::mqtt_link::Inbound;
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
+use crate::ai::{write_analysis_result, AnalysisRecord, AnalysisResult};
 use crate::ce::journal::{self, JournalStep};
 use crate::ce::lifecycle::{EventKind, EventUpdate, Lifecycle, LifecycleAction};
-use crate::frigate::mqtt::{self as frigate_mqtt, FrigateEvent, FrigateMessage};
+use crate::frigate::mqtt::{
+    self as frigate_mqtt, FrigateEvent, FrigateMessage, GenAiMetadata, ReviewKind, ReviewMessage,
+};
 use crate::metrics::{CeFinalState, CeStage, ErrorKind, MqttTopic};
 use crate::notify::{CeFacts, Milestone};
-use crossbeam_channel::{RecvTimeoutError, Sender};
+use crate::recent_ids::RecentIds;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use paho_mqtt as mqtt;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -58,25 +62,39 @@ pub struct Ingest {
     pub openers: HashMap<String, (String, String)>,
     /// CEs just opened whose first event's snapshot has not been asked for yet.
     pub awaiting_snapshot: HashSet<String>,
+    /// The CE (id, folder) of each recent Frigate event, to place GenAI summaries.
+    pub event_owners: RecentIds<(String, PathBuf)>,
+    /// Frigate's GenAI summaries out, when `ai_mode: frigate`.
+    pub reviews: Option<Sender<ReviewAnalysis>>,
+}
+
+/// Frigate's GenAI summary in the shape of our own analysis.
+fn analysis_of(metadata: &GenAiMetadata) -> AnalysisResult {
+    AnalysisResult {
+        title: metadata.title.clone(),
+        scene: metadata.scene.clone(),
+        short_summary: metadata.short_summary.clone(),
+        confidence: metadata.confidence.unwrap_or(0.0),
+        potential_threat_level: metadata.potential_threat_level.get(),
+    }
 }
 
 impl Ingest {
-    /// Consumes the link's messages until `shutdown` is set, ticking the close
-    /// timers and reconnecting (to the same persistent session) when the
-    /// connection drops.
-    pub fn run(mut self, link: &MqttLink, topics: &[String], shutdown: &AtomicBool) {
-        let messages = link.messages.clone();
-        while !shutdown.load(Ordering::Relaxed) {
+    /// Consumes the link's deliveries and ticks the close timers until `stop`
+    /// is set. Each delivery is dropped, which lets the MQTT client acknowledge
+    /// it, only after its effect is journaled.
+    pub fn run(mut self, inbox: &Receiver<Inbound>, stop: &AtomicBool) {
+        while !stop.load(Ordering::Relaxed) {
             let now = now_epoch();
             let wait = self.lifecycle.next_deadline().map_or(Duration::from_millis(500), |at| {
                 Duration::from_secs_f64((at - now).clamp(0.0, 0.5))
             });
-            match messages.recv_timeout(wait) {
-                Ok(Some(message)) => self.on_message(&message),
-                Ok(None) => {
-                    tracing::warn!("MQTT connection lost; reconnecting");
-                    link.reconnect(topics, &|| shutdown.load(Ordering::Relaxed));
+            match inbox.recv_timeout(wait) {
+                Ok(Inbound::Message(delivery)) => {
+                    self.on_message(&delivery.message);
+                    drop(delivery);
                 }
+                Ok(Inbound::ConnectionLost) => tracing::warn!("MQTT connection lost; reconnecting"),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -89,10 +107,14 @@ impl Ingest {
         match frigate_mqtt::parse_message(&self.topic_prefix, message.topic(), message.payload()) {
             Ok(Some(parsed)) => {
                 self.shared.metrics.record_mqtt_message();
-                if let FrigateMessage::Event(event) = parsed {
-                    let update = event_update(&event.kind, &event.after);
-                    let actions = self.lifecycle.on_event(&update, now_epoch());
-                    self.apply(actions);
+                match parsed {
+                    FrigateMessage::Event(event) => {
+                        let update = event_update(&event.kind, &event.after);
+                        let actions = self.lifecycle.on_event(&update, now_epoch());
+                        self.apply(actions);
+                    }
+                    FrigateMessage::Review(review) if review.kind == ReviewKind::Genai => self.on_genai(&review),
+                    _ => {}
                 }
             }
             Ok(None) => {}
@@ -103,6 +125,33 @@ impl Ingest {
                 tracing::warn!("malformed message dropped: {err}");
             }
         }
+    }
+
+    /// Writes Frigate's GenAI summary into the CE holding one of the review's
+    /// events and hands it to the coordinator (only with `ai_mode: frigate`).
+    fn on_genai(&mut self, review: &ReviewMessage) {
+        let Some(reviews) = &self.reviews else {
+            return;
+        };
+        let data = &review.after.data;
+        let Some(metadata) = &data.metadata else {
+            tracing::warn!(review = %review.after.id, "GenAI review without metadata ignored");
+            return;
+        };
+        let owner = data.detections.iter().find_map(|id| self.event_owners.get(id));
+        let Some((ce_id, folder)) = owner.filter(|(_, folder)| folder.is_dir()).cloned() else {
+            tracing::info!(review = %review.after.id, "GenAI review of no current consolidated event ignored");
+            return;
+        };
+        let result = analysis_of(metadata);
+        let record = AnalysisRecord::new(result.clone(), "frigate-genai", 0, chrono::Utc::now());
+        if let Err(err) = write_analysis_result(&folder, &record) {
+            self.shared.metrics.record_error(ErrorKind::Ai);
+            tracing::error!("{err}");
+            return;
+        }
+        tracing::info!(ce = %ce_id, review = %review.after.id, "Frigate GenAI summary recorded");
+        let _ = reviews.send(ReviewAnalysis { ce_id, folder, result });
     }
 
     fn folder(&self, folder: &str) -> PathBuf {
@@ -171,6 +220,7 @@ impl Ingest {
                     start_time,
                 } => {
                     let path = self.folder_of(&ce_id);
+                    self.event_owners.insert(&event_id, (ce_id.clone(), path.clone()));
                     let first_event = self.awaiting_snapshot.remove(&ce_id);
                     self.journal(
                         &path,

@@ -1,6 +1,8 @@
 //! Messages between the service's threads (ingest → fetch → coordinator,
-//! and every stage → notifier).
+//! ingest → coordinator for Frigate's GenAI summaries, and every stage →
+//! notifier).
 
+use crate::ai::AnalysisResult;
 use crate::notify::{CeFacts, Milestone};
 use crate::pipeline::messages::CameraClip;
 use std::collections::BTreeMap;
@@ -83,4 +85,17 @@ pub struct NotifyRequest {
     pub milestone: Milestone,
     /// About which CE.
     pub facts: CeFacts,
+}
+
+/// Frigate's GenAI summary of a CE (`ai_mode: frigate`), already written to
+/// the CE's `analysis_result.json`; the coordinator sends `finalized` once
+/// the CE's `clip_ready` has gone out.
+#[derive(Debug, Clone)]
+pub struct ReviewAnalysis {
+    /// CE id.
+    pub ce_id: String,
+    /// CE folder.
+    pub folder: PathBuf,
+    /// The summary, in the shape of our own analysis.
+    pub result: AnalysisResult,
 }

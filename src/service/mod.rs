@@ -31,7 +31,7 @@ use crate::metrics::ServiceMetrics;
 use ingest::Ingest;
 use mqtt_link::MqttLinkError;
 use shared::ServiceShared;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -99,7 +99,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     })?;
     let (pipeline, backends) = start_pipeline(config)?;
     tracing::info!(backend = backends.accelerator, storage = %config.storage_path.display(), "pipeline started");
-    let shared = ServiceShared::new(ServiceMetrics::new(&[]));
+    let shared = ServiceShared::new(ServiceMetrics::new());
     let started_at = std::time::Instant::now();
     let telemetry = pipeline.telemetry().clone();
     let bind = format!("{}:{}", config.api.host, config.api.port);
@@ -125,7 +125,8 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         },
     )?;
     tracing::info!(address = %api.local_addr(), "HTTP API listening");
-    let link = mqtt_link::open(&config.mqtt)?;
+    let topics = subscriptions(&config.mqtt.topic_prefix);
+    let link = mqtt_link::open(&config.mqtt, &topics)?;
 
     let (fetch_tx, fetch_rx) = crossbeam_channel::bounded(64);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(64);
@@ -136,7 +137,11 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let notifier = spawn("notifier", move || {
         notifier::run_notifier(notify_rx, client, notifications.topic, notifications.enabled)
     });
-    let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::default());
+    let policy = FetchPolicy {
+        export_timeout: config.export_timeout,
+        ..FetchPolicy::default()
+    };
+    let frigate = FrigateClient::new(&config.frigate_url, policy);
     let (ready_for_fetch, fetch_shared, fetch_stop) = (ready_tx.clone(), shared.clone(), shutdown.clone());
     let links = fetch::Links {
         notify: notify_tx.clone(),
@@ -145,22 +150,20 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let fetcher = spawn("fetch", move || {
         fetch::run_fetch(fetch_rx, frigate, ready_for_fetch, links, fetch_shared, &fetch_stop)
     });
-    let (params, public_url, notify_for_coordinator, coordinator_shared) = (
-        config.plan.clone(),
-        config.notifications.public_url.clone(),
-        notify_tx.clone(),
-        shared.clone(),
-    );
+    let (reviews_tx, reviews_rx) = crossbeam_channel::bounded(64);
+    let links = coordinator::CoordinatorLinks {
+        ready: ready_rx,
+        reviews: reviews_rx,
+        notify: notify_tx.clone(),
+    };
+    let settings = coordinator::CoordinatorSettings {
+        public_url: config.notifications.public_url.clone(),
+        drain_limit: DRAIN_LIMIT,
+        frigate_genai: config.frigate_genai,
+    };
+    let (params, coordinator_shared) = (config.plan.clone(), shared.clone());
     let coordinator = spawn("coordinator", move || {
-        coordinator::run_coordinator(
-            pipeline,
-            params,
-            ready_rx,
-            notify_for_coordinator,
-            public_url,
-            DRAIN_LIMIT,
-            coordinator_shared,
-        )
+        coordinator::run_coordinator(pipeline, params, links, settings, coordinator_shared)
     });
     let (storage, retention_days, retention_shared, retention_stop) = (
         config.storage_path.clone(),
@@ -182,34 +185,33 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         shared,
         openers: Default::default(),
         awaiting_snapshot: Default::default(),
+        event_owners: Default::default(),
+        reviews: config.frigate_genai.then_some(reviews_tx),
     };
     let resumed = resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx, &notify_resume);
     drop((fetch_tx, ready_tx, notify_resume));
-    let topics = subscriptions(&config.mqtt.topic_prefix);
     let started = resumed.map_err(ServiceError::from).and_then(|count| {
         if count > 0 {
             tracing::info!(count, "unfinished consolidated events resumed");
         }
-        let give_up = || shutdown.load(std::sync::atomic::Ordering::Relaxed);
-        link.connect(&config.mqtt, &topics, &give_up)
-            .map_err(ServiceError::from)
+        // The ingest thread drains the link's inbox from before the connection
+        // exists: the persistent session's queued messages arrive at once.
+        let (inbox, ingest_stop) = (link.inbox.clone(), Arc::new(AtomicBool::new(false)));
+        let ingest_stop_flag = ingest_stop.clone();
+        let ingest = spawn("ingest", move || ingest.run(&inbox, &ingest_stop_flag));
+        let give_up = || shutdown.load(Ordering::Relaxed);
+        let connected = link.connect(&config.mqtt, &give_up);
+        if connected.is_ok() {
+            tracing::info!(broker = %link.uri, "listening for Frigate events");
+            while !shutdown.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            link.close();
+        }
+        ingest_stop.store(true, Ordering::Relaxed);
+        let _ = ingest.join();
+        connected.map_err(ServiceError::from)
     });
-    if started.is_ok() {
-        tracing::info!(broker = %link.uri, "listening for Frigate events");
-        // Ingest runs on its own thread and owns the link until shutdown.
-        let shutdown_flag = shutdown.clone();
-        let link = std::thread::Builder::new()
-            .name("fb-ingest".into())
-            .spawn(move || {
-                ingest.run(&link, &topics, &shutdown_flag);
-                link
-            })
-            .expect("spawning the ingest thread")
-            .join()
-            .expect("the ingest thread does not panic");
-        link.announce(false);
-        let _ = link.client.disconnect(None);
-    }
     tracing::info!("shutting down: draining fetches and consolidated events in flight");
     let _ = fetcher.join();
     let _ = coordinator.join();

@@ -3,20 +3,35 @@
 //! down are delivered when it returns, automatic reconnect with back-off,
 //! user/password and TLS, and a retained availability topic with a last will.
 //!
-//! Owns the connection set-up only. Messages are consumed by the ingest
-//! stage; notifications are published through a clone of the client.
+//! Acknowledgement after effect: the MQTT client library sends the PUBACK of
+//! a QoS 1 message only when its message callback returns. The callback hands
+//! each message to the ingest thread as a [`Delivery`] and waits until the
+//! ingest thread drops it, which it does after the message's effect is in the
+//! journal. A crash before that leaves the message unacknowledged, and the
+//! broker delivers it again to the persistent session.
+//!
+//! Owns the connection only: it never parses a message. The library runs its
+//! callbacks under its own process-wide lock, so while a delivery is held no
+//! thread can call into the library. Nothing that waits on the library may
+//! therefore run on the ingest thread; this module waits only on the thread
+//! that calls [`MqttLink::connect`] and [`MqttLink::close`], and a publisher
+//! elsewhere waits a bounded time.
 
 use crate::config::MqttSettings;
+use crossbeam_channel::{Receiver, Sender};
 use paho_mqtt as mqtt;
 use std::time::Duration;
 
 /// Topic where the service announces `online` / `offline` (retained, with a last will).
 pub const AVAILABILITY_TOPIC: &str = "frigate_buffer/available";
 
+/// Longest wait for the broker to confirm a publish or a disconnect.
+const BROKER_REPLY_LIMIT: Duration = Duration::from_secs(10);
+
 /// Why the MQTT connection could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum MqttLinkError {
-    /// The client could not be created or configured.
+    /// The client could not be created, configured or connected.
     #[error("MQTT broker {uri}: {message}")]
     Setup {
         /// Broker URI.
@@ -26,12 +41,29 @@ pub enum MqttLinkError {
     },
 }
 
-/// A connected client and its message stream.
+/// A message received at QoS 1 whose acknowledgement waits for this value to
+/// be dropped: drop it once the message's effect is durable.
+pub struct Delivery {
+    /// The message.
+    pub message: mqtt::Message,
+    /// Dropping it releases the client library's callback, which then acknowledges.
+    _release: Sender<()>,
+}
+
+/// What the connection hands to its consumer.
+pub enum Inbound {
+    /// A message from the broker.
+    Message(Delivery),
+    /// The connection dropped; the client reconnects by itself.
+    ConnectionLost,
+}
+
+/// A client and the stream of what it receives.
 pub struct MqttLink {
     /// The client (clone it to publish from other threads).
-    pub client: mqtt::Client,
-    /// Incoming messages; `None` marks a lost connection (the client reconnects by itself).
-    pub messages: mqtt::SyncReceiver<Option<mqtt::Message>>,
+    pub client: mqtt::AsyncClient,
+    /// Incoming messages, each unacknowledged until dropped.
+    pub inbox: Receiver<Inbound>,
     /// The broker URI, for messages.
     pub uri: String,
 }
@@ -41,104 +73,86 @@ fn broker_uri(settings: &MqttSettings) -> String {
     format!("{scheme}://{}:{}", settings.host, settings.port)
 }
 
-/// Creates the client and starts consuming; [`MqttLink::connect`] connects.
-pub fn open(settings: &MqttSettings) -> Result<MqttLink, MqttLinkError> {
-    let uri = broker_uri(settings);
-    let setup = |err: mqtt::Error| MqttLinkError::Setup {
-        uri: uri.clone(),
-        message: err.to_string(),
+/// Hands a message to the consumer and waits until the consumer is done with it.
+fn hand_over(inbox: &Sender<Inbound>, message: mqtt::Message) {
+    let (release, released) = crossbeam_channel::bounded::<()>(0);
+    let delivery = Delivery {
+        message,
+        _release: release,
     };
+    if inbox.send(Inbound::Message(delivery)).is_ok() {
+        // Returns with `Disconnected` when the consumer drops the delivery.
+        let _ = released.recv();
+    }
+}
+
+/// Creates the client. Messages flow into [`MqttLink::inbox`] once
+/// [`MqttLink::connect`] has connected; after every (re)connection the client
+/// subscribes to `topics` at QoS 1 and announces `online`.
+pub fn open(settings: &MqttSettings, topics: &[String]) -> Result<MqttLink, MqttLinkError> {
+    let uri = broker_uri(settings);
     let create = mqtt::CreateOptionsBuilder::new()
         .server_uri(&uri)
         .client_id(&settings.client_id)
         .persistence(mqtt::PersistenceType::None)
         .finalize();
-    let client = mqtt::Client::new(create).map_err(setup)?;
-    let messages = client.start_consuming();
-    Ok(MqttLink { client, messages, uri })
+    let client = mqtt::AsyncClient::new(create).map_err(|err| MqttLinkError::Setup {
+        uri: uri.clone(),
+        message: err.to_string(),
+    })?;
+    let (inbox_tx, inbox) = crossbeam_channel::bounded(0);
+    client.set_message_callback(move |_, message| match message {
+        Some(message) => hand_over(&inbox_tx, message),
+        None => {
+            let _ = inbox_tx.try_send(Inbound::ConnectionLost);
+        }
+    });
+    let (topics, connected_uri) = (topics.to_vec(), uri.clone());
+    client.set_connected_callback(move |client| {
+        tracing::info!(broker = %connected_uri, "connected to MQTT broker");
+        // Neither call is waited for: this runs on the client library's network thread.
+        drop(client.subscribe_many(&topics, &vec![mqtt::QOS_1; topics.len()]));
+        drop(client.publish(availability(true)));
+    });
+    Ok(MqttLink { client, inbox, uri })
+}
+
+fn availability(online: bool) -> mqtt::Message {
+    let payload = if online { "online" } else { "offline" };
+    mqtt::Message::new_retained(AVAILABILITY_TOPIC, payload, mqtt::QOS_1)
 }
 
 impl MqttLink {
-    /// Connects with a persistent session and subscribes to `topics` at QoS 1,
-    /// retrying with back-off until `give_up` says stop. Publishes `online`.
-    pub fn connect(
-        &self,
-        settings: &MqttSettings,
-        topics: &[String],
-        give_up: &dyn Fn() -> bool,
-    ) -> Result<(), MqttLinkError> {
-        let options = connect_options(settings).map_err(|message| MqttLinkError::Setup {
+    /// Connects with a persistent session, retrying with back-off until
+    /// `give_up` says stop. Must not run on the thread that drains the inbox.
+    pub fn connect(&self, settings: &MqttSettings, give_up: &dyn Fn() -> bool) -> Result<(), MqttLinkError> {
+        let setup = |message: String| MqttLinkError::Setup {
             uri: self.uri.clone(),
             message,
-        })?;
+        };
+        let options = connect_options(settings).map_err(setup)?;
         let mut delay = Duration::from_millis(500);
         loop {
-            match self.client.connect(options.clone()) {
-                Ok(response) => {
-                    let session_present = response.connect_response().is_some_and(|r| r.session_present);
-                    tracing::info!(broker = %self.uri, session_present, "connected to MQTT broker");
-                    break;
-                }
+            match self.client.connect(options.clone()).wait() {
+                Ok(_) => return Ok(()),
                 Err(err) if !give_up() => {
                     tracing::warn!(broker = %self.uri, "MQTT connect failed ({err}); retrying in {delay:?}");
                     std::thread::sleep(delay);
                     delay = (delay * 2).min(Duration::from_secs(30));
                 }
-                Err(err) => {
-                    return Err(MqttLinkError::Setup {
-                        uri: self.uri.clone(),
-                        message: err.to_string(),
-                    })
-                }
-            }
-        }
-        self.subscribe(topics)?;
-        self.announce(true);
-        Ok(())
-    }
-
-    /// Reconnects after a lost connection (same persistent session), retrying
-    /// with back-off until `give_up` says stop, then re-subscribes and
-    /// announces `online` again. Messages queued by the broker meanwhile follow.
-    pub fn reconnect(&self, topics: &[String], give_up: &dyn Fn() -> bool) {
-        let mut delay = Duration::from_millis(250);
-        while !give_up() {
-            match self.client.reconnect() {
-                Ok(_) => {
-                    tracing::info!(broker = %self.uri, "reconnected to MQTT broker");
-                    if let Err(err) = self.subscribe(topics) {
-                        tracing::warn!("{err}");
-                    }
-                    self.announce(true);
-                    return;
-                }
-                Err(err) => {
-                    tracing::warn!(broker = %self.uri, "MQTT reconnect failed ({err}); retrying in {delay:?}");
-                    std::thread::sleep(delay);
-                    delay = (delay * 2).min(Duration::from_secs(30));
-                }
+                Err(err) => return Err(setup(err.to_string())),
             }
         }
     }
 
-    /// (Re-)subscribes to `topics` at QoS 1.
-    pub fn subscribe(&self, topics: &[String]) -> Result<(), MqttLinkError> {
-        let qos = vec![mqtt::QOS_1; topics.len()];
-        self.client
-            .subscribe_many(topics, &qos)
-            .map(|_| ())
-            .map_err(|err| MqttLinkError::Setup {
-                uri: self.uri.clone(),
-                message: format!("subscribe: {err}"),
-            })
-    }
-
-    /// Publishes the retained availability state.
-    pub fn announce(&self, online: bool) {
-        let payload = if online { "online" } else { "offline" };
-        let message = mqtt::Message::new_retained(AVAILABILITY_TOPIC, payload, mqtt::QOS_1);
-        if let Err(err) = self.client.publish(message) {
+    /// Announces `offline` and disconnects. After it returns no message is
+    /// handed over any more, so the inbox's consumer may stop.
+    pub fn close(&self) {
+        if let Err(err) = self.client.publish(availability(false)).wait_for(BROKER_REPLY_LIMIT) {
             tracing::warn!("cannot publish availability: {err}");
+        }
+        if let Err(err) = self.client.disconnect(None).wait_for(BROKER_REPLY_LIMIT) {
+            tracing::warn!(broker = %self.uri, "MQTT disconnect: {err}");
         }
     }
 }
@@ -149,7 +163,8 @@ fn connect_options(settings: &MqttSettings) -> Result<mqtt::ConnectOptions, Stri
         .clean_session(false)
         .keep_alive_interval(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
-        .will_message(mqtt::Message::new_retained(AVAILABILITY_TOPIC, "offline", mqtt::QOS_1));
+        .automatic_reconnect(Duration::from_millis(250), Duration::from_secs(30))
+        .will_message(availability(false));
     if let Some(user) = &settings.username {
         builder.user_name(user);
     }

@@ -7,6 +7,11 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use paho_mqtt as mqtt;
 use std::time::Duration;
 
+/// Longest wait for the broker to take a notification. Bounded because the
+/// client's network thread may itself be waiting for the ingest thread, which
+/// may be waiting for room in this thread's queue.
+const PUBLISH_REPLY_LIMIT: Duration = Duration::from_secs(5);
+
 /// Current time in epoch seconds.
 pub fn now_epoch() -> f64 {
     std::time::SystemTime::now()
@@ -15,7 +20,7 @@ pub fn now_epoch() -> f64 {
 }
 
 /// Runs until `requests` closes and every queued notification has gone out.
-pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::Client, topic: String, enabled: bool) {
+pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient, topic: String, enabled: bool) {
     let mut builder = NotificationBuilder::new();
     let mut limiter = RateLimiter::new();
     let mut open = true;
@@ -36,7 +41,7 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::Client, top
         while let Some(notification) = limiter.poll(now_epoch()) {
             let payload = serde_json::to_vec(&notification).expect("notifications always serialise");
             let message = mqtt::Message::new(&topic, payload, mqtt::QOS_1);
-            match client.publish(message) {
+            match client.publish(message).wait_for(PUBLISH_REPLY_LIMIT) {
                 Ok(()) => {
                     tracing::info!(ce = %notification.event_id, status = ?notification.status, "notification sent")
                 }

@@ -54,6 +54,10 @@ pub fn resume(
         if record.skipped_lines > 0 {
             tracing::warn!(ce = %record.ce_id, lines = record.skipped_lines, "torn journal lines ignored");
         }
+        for event in &record.events {
+            let owner = (record.ce_id.clone(), record.folder.clone());
+            ingest.event_owners.insert(&event.event_id, owner);
+        }
         let step = record.next_step();
         let folder_name = record
             .folder

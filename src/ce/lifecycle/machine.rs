@@ -13,8 +13,8 @@ use super::config::LifecycleConfig;
 use super::filters::qualifies;
 use super::input::{EventKind, EventUpdate};
 use super::restore::{RestoreError, RestoredCe};
-use super::retired::RetiredIds;
 use super::state::{ConsolidatedEvent, OpenCe, TrackedEvent};
+use crate::recent_ids::RecentIds;
 
 /// The open CEs and the events seen so far.
 #[derive(Debug)]
@@ -27,7 +27,7 @@ pub struct Lifecycle {
     /// Events seen that have not qualified yet; a later update may qualify them.
     unqualified: HashSet<String>,
     /// Events already finished with, so redelivered messages start nothing.
-    retired: RetiredIds,
+    retired: RecentIds<()>,
 }
 
 impl Lifecycle {
@@ -37,7 +37,7 @@ impl Lifecycle {
             config,
             ces: Vec::new(),
             unqualified: HashSet::new(),
-            retired: RetiredIds::default(),
+            retired: RecentIds::default(),
         }
     }
 
@@ -56,7 +56,7 @@ impl Lifecycle {
         let retired = &mut self.retired;
         self.ces.retain(|ce| match ce.close(now, config) {
             Some(closed) => {
-                ce.events().iter().for_each(|event| retired.retire(&event.event_id));
+                ce.events().iter().for_each(|event| retired.insert(&event.event_id, ()));
                 actions.push(closed);
                 false
             }
@@ -184,7 +184,7 @@ impl Lifecycle {
     /// close timer restarts. Ends of unknown or finished events change nothing.
     fn on_end(&mut self, update: &EventUpdate, now: f64) -> Vec<LifecycleAction> {
         if self.unqualified.remove(&update.id) {
-            self.retired.retire(&update.id);
+            self.retired.insert(&update.id, ());
             return Vec::new();
         }
         let Some(index) = self.ce_of(&update.id) else {
@@ -203,7 +203,7 @@ impl Lifecycle {
         let duration = end_time - start_time;
         if duration < self.config.minimum_event_seconds {
             ce.remove_event(&update.id);
-            self.retired.retire(&update.id);
+            self.retired.insert(&update.id, ());
             let mut actions = vec![LifecycleAction::EventDiscarded {
                 ce_id: ce_id.clone(),
                 event_id: update.id.clone(),
@@ -221,7 +221,7 @@ impl Lifecycle {
             canceled
                 .events()
                 .iter()
-                .for_each(|event| self.retired.retire(&event.event_id));
+                .for_each(|event| self.retired.insert(&event.event_id, ()));
             vec![LifecycleAction::CeCanceled {
                 ce_id,
                 folder: canceled.identity().folder.clone(),

@@ -11,7 +11,6 @@
 //! - [`ce_id`]: CE ids and folder names (deterministic, replayable).
 //! - [`actions`]: the transitions reported to the service.
 //! - `state`: one open CE, its close timer and export window; [`OpenCe`] status.
-//! - `retired`: finished event ids, so redelivered messages start nothing.
 //! - [`restore`]: rebuilding open CEs from the journal after a restart.
 //! - `machine`: [`Lifecycle`], the state machine itself.
 
@@ -22,7 +21,6 @@ pub mod filters;
 pub mod input;
 mod machine;
 pub mod restore;
-mod retired;
 mod state;
 
 pub use actions::{CeMember, LifecycleAction};
