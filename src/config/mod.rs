@@ -60,6 +60,18 @@ mod tests {
     }
 
     #[test]
+    fn a_preset_file_is_found_next_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let preset = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pipelines/cpu.yaml"))
+            .unwrap()
+            .replace("detect_batch_size: 1", "detect_batch_size: 3");
+        std::fs::write(dir.path().join("mine.yaml"), preset).unwrap();
+        std::fs::write(dir.path().join("config.yaml"), "pipeline: mine.yaml\n").unwrap();
+        let config = Config::load(&dir.path().join("config.yaml")).unwrap();
+        assert_eq!(config.pipeline.detect_batch_size, 3);
+    }
+
+    #[test]
     fn wrong_type_names_file_and_key() {
         let file = write_config("multi_cam:\n  detection_frame_interval: five\n");
         let message = Config::load(file.path()).unwrap_err().to_string();

@@ -81,6 +81,11 @@ pub struct PipelinePreset {
 }
 
 impl PipelinePreset {
+    /// True when `selector` names a shipped preset rather than a file.
+    pub fn is_shipped(selector: &str) -> bool {
+        SHIPPED.iter().any(|(name, _)| *name == selector)
+    }
+
     /// Resolves `pipeline:` (a shipped name or a file path). `config_path`
     /// names the configuration file in errors.
     pub fn resolve(selector: &str, config_path: &Path) -> Result<Self, ConfigError> {

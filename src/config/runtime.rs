@@ -228,8 +228,14 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        let raw = super::parse_yaml(&text, path)?;
-        Self::from_raw(raw, path)
+        Self::from_yaml(&text, path)
+    }
+
+    /// Validates YAML configuration `text`; `source` names it in errors and
+    /// anchors its relative paths.
+    pub fn from_yaml(text: &str, source: &Path) -> Result<Self, ConfigError> {
+        let raw = super::parse_yaml(text, source)?;
+        Self::from_raw(raw, source)
     }
 
     fn from_raw(raw: RawConfig, source: &Path) -> Result<Self, ConfigError> {
@@ -251,7 +257,13 @@ impl Config {
             notifications,
             ai,
         } = raw;
-        let pipeline = PipelinePreset::resolve(pipeline.as_deref().unwrap_or("auto"), source)?;
+        let selector = pipeline.unwrap_or_else(|| "auto".into());
+        let selector = if PipelinePreset::is_shipped(&selector) {
+            selector
+        } else {
+            relative_to_file(PathBuf::from(selector)).display().to_string()
+        };
+        let pipeline = PipelinePreset::resolve(&selector, source)?;
 
         let storage_path = env_override("STORAGE_PATH")
             .map(PathBuf::from)
