@@ -38,6 +38,13 @@ pub fn run(dir: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<()> 
         "accelerator owner busy       {:>8.1} % of the CE wall time",
         r.accelerator_busy_fraction * 100.0
     );
+    for memory in r.stages.iter().filter_map(|stage| stage.device_memory) {
+        println!(
+            "GPU {} memory in use         {:>8.1} MiB (driver, after the owner's last job)",
+            memory.ordinal,
+            memory.used_bytes as f64 / 1_048_576.0
+        );
+    }
     println!("peak RSS                     {:>8.1} MiB", r.peak_rss_mib);
     Ok(())
 }

@@ -35,7 +35,7 @@ pub struct StageCounters {
 const NO_DEVICE: u64 = u64::MAX;
 
 /// Memory in use on one GPU.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct DeviceMemory {
     /// The device's ordinal.
     pub ordinal: usize,
@@ -58,6 +58,8 @@ pub struct StageSnapshot {
     pub busy_seconds: f64,
     /// Busy time over wall time since the stage started.
     pub busy_fraction: f64,
+    /// Memory last reported in use on the stage's GPU; `None` off the GPU.
+    pub device_memory: Option<DeviceMemory>,
 }
 
 impl StageCounters {
@@ -116,6 +118,7 @@ impl StageCounters {
             fallbacks: self.fallbacks.load(Ordering::Relaxed),
             busy_seconds,
             busy_fraction: (busy_seconds / wall).min(1.0),
+            device_memory: self.device_memory(),
         }
     }
 }

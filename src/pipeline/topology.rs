@@ -128,6 +128,7 @@ impl Pipeline {
         };
 
         let mut backend_names = Vec::new();
+        let owners = parts.accelerators.len();
         for factory in parts.accelerators {
             backend_names.push(factory.name());
             let counters = StageCounters::new("accelerator");
@@ -136,6 +137,7 @@ impl Pipeline {
                 encoder: encoder_tx.clone(),
                 ai: ai_tx.clone(),
                 queued: accel_rx.clone(),
+                owners,
                 counters: counters.clone(),
             };
             let (format, interval) = (parts.summary_format, parts.frame_interval);

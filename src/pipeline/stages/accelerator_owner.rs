@@ -23,6 +23,8 @@ pub struct OwnerLinks {
     /// The stage's own input, to take detection jobs already waiting behind the one in
     /// hand so that their clips decode together.
     pub queued: Receiver<AcceleratorJob>,
+    /// Owners (GPUs) reading that input, so one does not take every waiting clip.
+    pub owners: usize,
     /// This stage's counters, where the backend's fallback count is published.
     pub counters: Arc<StageCounters>,
 }
@@ -45,6 +47,8 @@ pub struct AcceleratorOwner {
     counters: Arc<StageCounters>,
     /// Jobs waiting behind the one in hand.
     queued: Receiver<AcceleratorJob>,
+    /// Owners reading the same input.
+    owners: usize,
 }
 
 impl AcceleratorOwner {
@@ -64,6 +68,7 @@ impl AcceleratorOwner {
             ai: links.ai,
             counters: links.counters,
             queued: links.queued,
+            owners: links.owners,
         }
     }
 
@@ -89,12 +94,14 @@ impl AcceleratorOwner {
     }
 
     /// Runs `first` together with the detection jobs queued right behind it, up to what
-    /// the backend decodes at once; a job of another kind ends the gathering and is
+    /// the backend decodes at once and this owner's share of the waiting clips when
+    /// several owners read the queue; a job of another kind ends the gathering and is
     /// handled after them, so the queue's order is kept.
     fn detect(&mut self, first: DetectJob) -> bool {
+        let limit = clips_to_take(self.backend.parallel_clips(), 1 + self.queued.len(), self.owners);
         let mut jobs = vec![first];
         let mut next = None;
-        while jobs.len() < self.backend.parallel_clips() {
+        while jobs.len() < limit {
             match self.queued.try_recv() {
                 Ok(AcceleratorJob::Detect(job)) => jobs.push(job),
                 Ok(other) => {
@@ -189,6 +196,12 @@ impl AcceleratorOwner {
     }
 }
 
+/// How many of `waiting` clips (the one in hand included) an owner decodes at once: what its
+/// backend decodes in parallel, but no more than its share when `owners` read the same queue.
+fn clips_to_take(parallel_clips: usize, waiting: usize, owners: usize) -> usize {
+    parallel_clips.min(waiting.div_ceil(owners.max(1))).max(1)
+}
+
 impl Stage for AcceleratorOwner {
     type Input = AcceleratorJob;
 
@@ -199,5 +212,23 @@ impl Stage for AcceleratorOwner {
             self.counters.set_device_memory(memory);
         }
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clips_to_take;
+
+    #[test]
+    fn an_owner_takes_its_share_of_the_waiting_clips() {
+        // One owner takes everything its decoders can run.
+        assert_eq!(clips_to_take(7, 4, 1), 4);
+        assert_eq!(clips_to_take(7, 12, 1), 7);
+        // Two owners split four clips two and two; an odd clip goes to the first.
+        assert_eq!(clips_to_take(7, 4, 2), 2);
+        assert_eq!(clips_to_take(7, 3, 2), 2);
+        // The CPU backend decodes one clip at a time whatever waits.
+        assert_eq!(clips_to_take(1, 4, 2), 1);
+        assert_eq!(clips_to_take(7, 1, 4), 1);
     }
 }
