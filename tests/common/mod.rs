@@ -11,6 +11,7 @@ use std::sync::Once;
 pub mod frigate_api;
 pub mod mosquitto;
 pub mod openai_stub;
+pub mod service_harness;
 
 /// The project root.
 pub fn root() -> PathBuf {

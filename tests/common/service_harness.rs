@@ -1,0 +1,156 @@
+//! Running the real service against the test broker and Frigate-API server:
+//! the process, its configuration, a client that publishes Frigate messages
+//! and collects notifications, and Frigate's event payloads.
+
+use super::frigate_api::FrigateApi;
+use super::mosquitto::Mosquitto;
+use paho_mqtt as mqtt;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `frigate-buffer run`, killed on drop.
+pub struct Service {
+    /// The process.
+    pub child: Child,
+}
+
+impl Service {
+    pub fn start(config: &Path) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_frigate-buffer"))
+            .args(["run", "--config", config.to_str().unwrap()])
+            .env("FRIGATE_BUFFER_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        Self { child }
+    }
+
+    pub fn sigkill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    pub fn sigterm(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+pub fn write_config(dir: &Path, broker: &Mosquitto, frigate: &FrigateApi, client_id: &str) -> PathBuf {
+    write_config_with(dir, broker, frigate, client_id, "")
+}
+
+/// [`write_config`] with `extra_settings` (indented YAML lines) added under `settings:`.
+pub fn write_config_with(
+    dir: &Path,
+    broker: &Mosquitto,
+    frigate: &FrigateApi,
+    client_id: &str,
+    extra_settings: &str,
+) -> PathBuf {
+    let config = dir.join("config.yaml");
+    let text = format!(
+        "pipeline: cpu\nnetwork:\n  mqtt_broker: 127.0.0.1\n  mqtt_port: {}\n  mqtt_client_id: {client_id}\n  frigate_url: {}\n  storage_path: {}\n  api_port: 0\nsettings:\n  event_gap_seconds: 3\n  minimum_event_seconds: 1\n  max_event_length_seconds: 60\n  export_buffer_before: 0\n  export_buffer_after: 0\n{extra_settings}",
+        broker.port,
+        frigate.base_url(),
+        dir.join("storage").display()
+    );
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+/// A client publishing Frigate messages and collecting notifications.
+pub struct Observer {
+    /// The connection.
+    pub client: mqtt::Client,
+    /// Notifications received, in order.
+    pub notifications: mqtt::SyncReceiver<Option<mqtt::Message>>,
+}
+
+impl Observer {
+    pub fn connect(broker: &Mosquitto, id: &str) -> Self {
+        let client = mqtt::Client::new(
+            mqtt::CreateOptionsBuilder::new()
+                .server_uri(format!("tcp://127.0.0.1:{}", broker.port))
+                .client_id(id)
+                .finalize(),
+        )
+        .unwrap();
+        let notifications = client.start_consuming();
+        let options = mqtt::ConnectOptionsBuilder::new().clean_session(false).finalize();
+        client.connect(options).unwrap();
+        client.subscribe("frigate/custom/notifications", 1).unwrap();
+        Self { client, notifications }
+    }
+
+    pub fn publish(&self, topic: &str, payload: &Value) {
+        let message = mqtt::Message::new(topic, serde_json::to_vec(payload).unwrap(), 1);
+        self.client.publish(message).unwrap();
+    }
+
+    pub fn publish_raw(&self, topic: &str, payload: &[u8]) {
+        self.client.publish(mqtt::Message::new(topic, payload, 1)).unwrap();
+    }
+
+    /// Collects notifications until one with `status` arrives (or the timeout).
+    pub fn until_status(&self, status: &str, timeout: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(Some(message)) = self.notifications.recv_timeout(Duration::from_millis(200)) {
+                let value: Value = serde_json::from_slice(message.payload()).unwrap();
+                let done = value["status"] == status;
+                seen.push(value);
+                if done {
+                    return seen;
+                }
+            }
+        }
+        panic!("no '{status}' notification within {timeout:?}; saw {seen:?}");
+    }
+}
+
+pub fn frigate_event(kind: &str, id: &str, camera: &str, start: f64, end: Option<f64>) -> Value {
+    json!({
+        "type": kind,
+        "before": null,
+        "after": {
+            "id": id, "camera": camera, "label": "person", "sub_label": null,
+            "score": 0.8, "top_score": 0.85, "start_time": start, "end_time": end,
+            "has_clip": true, "has_snapshot": true, "current_zones": [], "entered_zones": [],
+            "box": [100, 100, 300, 500], "area": 80000, "region": [0, 0, 640, 640],
+            "snapshot": {"frame_time": start + 1.0, "box": [100, 100, 300, 500], "area": 80000,
+                         "region": [0, 0, 640, 640], "score": 0.85, "attributes": []},
+            "false_positive": false, "stationary": false, "active": true
+        }
+    })
+}
+
+pub fn ce_folders(storage: &Path) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(storage.join("events"))
+        .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    folders.sort();
+    folders
+}
