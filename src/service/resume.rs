@@ -1,7 +1,8 @@
 //! Resuming after a restart: replays the journal of every unfinished CE and
 //! puts it back where it stopped — open CEs into the lifecycle, closed ones
 //! to the fetch thread (clips already on disk are not downloaded again),
-//! fetched ones to the coordinator, processed ones to the notifier.
+//! fetched ones to the coordinator, processed ones to the notifier. Files a
+//! killed run left half-written in those CEs are removed first.
 
 use super::ingest::Ingest;
 use super::messages::NotifyRequest;
@@ -57,6 +58,11 @@ pub fn resume(
         for event in &record.events {
             let owner = (record.ce_id.clone(), record.folder.clone());
             ingest.event_owners.insert(&event.event_id, owner);
+        }
+        match crate::fs_atomic::remove_abandoned_temps(&record.folder) {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(ce = %record.ce_id, count, "half-written files of the previous run removed"),
+            Err(err) => tracing::warn!(ce = %record.ce_id, "{}: {err}", record.folder.display()),
         }
         let step = record.next_step();
         let folder_name = record
