@@ -8,11 +8,8 @@
 
 mod common;
 
-use common::frigate_api::{ffmpeg_test_jpeg, FrigateApi, Setup};
-use common::mosquitto::Mosquitto;
-use common::service_harness::{ce_folders, frigate_event, now, write_config, Observer, Service};
-use common::{sample_ce, video_info};
-use std::collections::HashMap;
+use common::service_harness::{ce_folders, frigate_event, frigate_with_sample_clips, now, Rig, Service};
+use common::video_info;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -53,22 +50,8 @@ fn sigkill_at_random_moments_loses_no_ce_and_leaves_no_partial_file() {
         .unwrap_or_else(|| now().to_bits());
     eprintln!("fault seed {seed} (FRIGATE_BUFFER_FAULT_SEED={seed} replays these kills)");
     let mut moments = Moments(seed);
-    let broker = Mosquitto::start();
-    let sample = sample_ce();
-    let frigate = FrigateApi::start(Setup {
-        clips: HashMap::from([
-            ("front_door".to_string(), sample.join("front_door/front_door-1.mp4")),
-            ("driveway".to_string(), sample.join("driveway/driveway-1.mp4")),
-        ]),
-        jpeg: Some(ffmpeg_test_jpeg()),
-        export_looks_until_done: 1,
-        ..Setup::default()
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &broker, &frigate, "fb-faults");
-    let observer = Observer::connect(&broker, "observer-faults");
-    let mut service = Service::start(&config);
-    std::thread::sleep(Duration::from_secs(2));
+    let rig = Rig::start("faults", frigate_with_sample_clips(&[]), "");
+    let mut service = rig.start_service();
 
     // Three incidents, 8 s apart (the CE gap is 3 s), while the service is killed
     // three times at random moments over the first minute.
@@ -91,8 +74,9 @@ fn sigkill_at_random_moments_loses_no_ce_and_leaves_no_partial_file() {
             };
             for (n, camera) in cameras.iter().enumerate() {
                 let id = format!("{:.6}-f{published}{n}", start + n as f64);
-                observer.publish("frigate/events", &frigate_event("new", &id, camera, start, None));
-                observer.publish(
+                rig.observer
+                    .publish("frigate/events", &frigate_event("new", &id, camera, start, None));
+                rig.observer.publish(
                     "frigate/events",
                     &frigate_event("end", &id, camera, start, Some(start + 2.0)),
                 );
@@ -104,13 +88,13 @@ fn sigkill_at_random_moments_loses_no_ce_and_leaves_no_partial_file() {
             kills.remove(0);
             eprintln!("SIGKILL at {:.1} s", elapsed.as_secs_f64());
             service.sigkill();
-            service = Service::start(&config);
+            service = Service::start(&rig.config);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
 
     // Every event ends up in one finished CE.
-    let storage = dir.path().join("storage");
+    let storage = rig.storage();
     let deadline = Instant::now() + Duration::from_secs(400);
     let members = || -> Vec<String> {
         let mut ids = Vec::new();
@@ -137,7 +121,6 @@ fn sigkill_at_random_moments_loses_no_ce_and_leaves_no_partial_file() {
     }
     let folders = ce_folders(&storage);
     assert!((1..=incidents).contains(&folders.len()), "seed {seed}: {folders:?}");
-    drop(observer);
     assert!(service.sigterm().success());
 
     for folder in folders {

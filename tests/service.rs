@@ -6,26 +6,13 @@
 mod common;
 
 use common::frigate_api::{ffmpeg_test_jpeg, Flavour, FrigateApi, Setup};
-use common::mosquitto::Mosquitto;
-use common::service_harness::{ce_folders, frigate_event, now, write_config, write_config_with, Observer, Service};
-use common::{sample_ce, video_info};
+use common::service_harness::{
+    ce_folders, frigate_event, frigate_with_sample_clips, now, sample_clips, Observer, Rig, Service,
+};
+use common::video_info;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-
-fn frigate_with_sample_clips() -> FrigateApi {
-    let sample = sample_ce();
-    FrigateApi::start(Setup {
-        clips: HashMap::from([
-            ("front_door".to_string(), sample.join("front_door/front_door-1.mp4")),
-            ("driveway".to_string(), sample.join("driveway/driveway-1.mp4")),
-        ]),
-        events: HashMap::from([("1-aaaaaa".to_string(), "front_door".to_string())]),
-        jpeg: Some(ffmpeg_test_jpeg()),
-        export_looks_until_done: 1,
-        ..Setup::default()
-    })
-}
 
 /// Clip downloads the server has answered (exports and fallback clips).
 fn downloads(frigate: &FrigateApi) -> usize {
@@ -38,34 +25,33 @@ fn downloads(frigate: &FrigateApi) -> usize {
 
 #[test]
 fn two_cameras_one_ce_summary_and_notifications() {
-    let broker = Mosquitto::start();
-    let frigate = frigate_with_sample_clips();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &broker, &frigate, "fb-two-cameras");
-    let observer = Observer::connect(&broker, "observer-two-cameras");
-    let _service = Service::start(&config);
-    std::thread::sleep(Duration::from_secs(2));
+    let rig = Rig::start(
+        "two-cameras",
+        frigate_with_sample_clips(&[("1-aaaaaa", "front_door")]),
+        "",
+    );
+    let _service = rig.start_service();
 
     let start = now() - 20.0;
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "1-aaaaaa", "front_door", start, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "2-bbbbbb", "driveway", start + 2.0, None),
     );
-    observer.publish_raw("frigate/events", b"{not json");
-    observer.publish(
+    rig.observer.publish_raw("frigate/events", b"{not json");
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "1-aaaaaa", "front_door", start, Some(start + 12.0)),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "2-bbbbbb", "driveway", start + 2.0, Some(start + 15.0)),
     );
 
-    let seen = observer.until_status("clip_ready", Duration::from_secs(240));
+    let seen = rig.observer.until_status("clip_ready", Duration::from_secs(240));
     let statuses: Vec<&str> = seen.iter().map(|n| n["status"].as_str().unwrap()).collect();
     assert_eq!(statuses.first(), Some(&"new"), "{statuses:?}");
     assert_eq!(
@@ -80,7 +66,7 @@ fn two_cameras_one_ce_summary_and_notifications() {
         "clip_ready replaces the CE's earlier notification"
     );
 
-    let storage = dir.path().join("storage");
+    let storage = rig.storage();
     let folders = ce_folders(&storage);
     assert_eq!(folders.len(), 1, "{folders:?}");
     let ce = &folders[0];
@@ -94,150 +80,138 @@ fn two_cameras_one_ce_summary_and_notifications() {
     let name = ce.file_name().unwrap().to_string_lossy().into_owned();
     let info = video_info(&ce.join(format!("{name}_summary.mp4")));
     assert_eq!((info.width, info.height), (1440, 1080));
-    assert_eq!(downloads(&frigate), 2, "one download per camera: {:?}", frigate.log());
+    assert_eq!(
+        downloads(&rig.frigate),
+        2,
+        "one download per camera: {:?}",
+        rig.frigate.log()
+    );
 }
 
 #[test]
 fn short_event_is_discarded_and_long_event_canceled() {
-    let broker = Mosquitto::start();
-    let frigate = frigate_with_sample_clips();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &broker, &frigate, "fb-discard");
-    let observer = Observer::connect(&broker, "observer-discard");
-    let _service = Service::start(&config);
-    std::thread::sleep(Duration::from_secs(2));
+    let rig = Rig::start("discard", frigate_with_sample_clips(&[("1-aaaaaa", "front_door")]), "");
+    let _service = rig.start_service();
 
     let start = now() - 100.0;
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "3-cccccc", "front_door", start, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "3-cccccc", "front_door", start, Some(start + 0.5)),
     );
-    observer.until_status("discarded", Duration::from_secs(30));
+    rig.observer.until_status("discarded", Duration::from_secs(30));
     std::thread::sleep(Duration::from_secs(5));
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "4-dddddd", "driveway", start, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "4-dddddd", "driveway", start, Some(start + 90.0)),
     );
-    observer.until_status("canceled", Duration::from_secs(30));
+    rig.observer.until_status("canceled", Duration::from_secs(30));
 
-    let folders = ce_folders(&dir.path().join("storage"));
+    let folders = ce_folders(&rig.storage());
     assert_eq!(folders.len(), 1, "the discarded CE's folder is removed: {folders:?}");
     assert!(folders[0].to_string_lossy().ends_with("-canceled"));
-    assert_eq!(downloads(&frigate), 0);
+    assert_eq!(downloads(&rig.frigate), 0);
 }
 
 #[test]
 fn sigkill_after_export_resumes_without_downloading_again() {
-    let broker = Mosquitto::start();
-    let frigate = frigate_with_sample_clips();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &broker, &frigate, "fb-resume");
-    let observer = Observer::connect(&broker, "observer-resume");
-    let service = Service::start(&config);
-    std::thread::sleep(Duration::from_secs(2));
+    let rig = Rig::start("resume", frigate_with_sample_clips(&[("1-aaaaaa", "front_door")]), "");
+    let service = rig.start_service();
 
     let start = now() - 20.0;
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "5-eeeeee", "front_door", start, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "5-eeeeee", "front_door", start, Some(start + 10.0)),
     );
     let deadline = Instant::now() + Duration::from_secs(60);
-    while downloads(&frigate) == 0 {
+    while downloads(&rig.frigate) == 0 {
         assert!(Instant::now() < deadline, "the clip was never downloaded");
         std::thread::sleep(Duration::from_millis(100));
     }
     // Let the download land and be journaled, then kill the service mid-processing.
     std::thread::sleep(Duration::from_millis(1500));
     service.sigkill();
-    let _service = Service::start(&config);
-    observer.until_status("clip_ready", Duration::from_secs(240));
+    let _service = Service::start(&rig.config);
+    rig.observer.until_status("clip_ready", Duration::from_secs(240));
     assert_eq!(
-        downloads(&frigate),
+        downloads(&rig.frigate),
         1,
         "the clip is not downloaded twice: {:?}",
-        frigate.log()
+        rig.frigate.log()
     );
-    let folders = ce_folders(&dir.path().join("storage"));
+    let folders = ce_folders(&rig.storage());
     assert_eq!(folders.len(), 1);
     assert!(folders[0].join("front_door/detection.json").is_file());
 }
 
 #[test]
 fn events_published_while_the_service_is_down_are_not_lost() {
-    let broker = Mosquitto::start();
-    let frigate = frigate_with_sample_clips();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &broker, &frigate, "fb-offline");
-    let observer = Observer::connect(&broker, "observer-offline");
+    let rig = Rig::start("offline", frigate_with_sample_clips(&[("1-aaaaaa", "front_door")]), "");
     // The first run registers the persistent session, then stops cleanly.
-    let service = Service::start(&config);
-    std::thread::sleep(Duration::from_secs(2));
+    let service = rig.start_service();
     assert!(service.sigterm().success());
 
     let start = now() - 20.0;
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "6-ffffff", "driveway", start, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "6-ffffff", "driveway", start, Some(start + 8.0)),
     );
-    let _service = Service::start(&config);
-    observer.until_status("clip_ready", Duration::from_secs(240));
-    assert_eq!(downloads(&frigate), 1);
+    let _service = Service::start(&rig.config);
+    rig.observer.until_status("clip_ready", Duration::from_secs(240));
+    assert_eq!(downloads(&rig.frigate), 1);
 }
 
 #[test]
 fn broker_restart_mid_ce_loses_no_event_and_a_camera_without_recording_fails_alone() {
-    let mut broker = Mosquitto::start();
-    let frigate = frigate_with_sample_clips();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &broker, &frigate, "fb-broker-restart");
-    let observer = Observer::connect(&broker, "observer-broker-restart");
-    let _service = Service::start(&config);
-    std::thread::sleep(Duration::from_secs(2));
+    let mut rig = Rig::start(
+        "broker-restart",
+        frigate_with_sample_clips(&[("1-aaaaaa", "front_door")]),
+        "",
+    );
+    let _service = rig.start_service();
 
     let start = now() - 20.0;
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "7-gggggg", "front_door", start, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "8-hhhhhh", "garage", start + 1.0, None),
     );
-    observer.until_status("new", Duration::from_secs(30));
-    drop(observer);
-    broker.restart();
+    rig.observer.until_status("new", Duration::from_secs(30));
+    rig.broker.restart();
     // Both clients reconnect to their persistent sessions; the service's by itself.
-    let observer = Observer::connect(&broker, "observer-broker-restart");
+    rig.observer = Observer::connect(&rig.broker, "observer-broker-restart");
     std::thread::sleep(Duration::from_secs(3));
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "7-gggggg", "front_door", start, Some(start + 10.0)),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "8-hhhhhh", "garage", start + 1.0, Some(start + 9.0)),
     );
-    let seen = observer.until_status("clip_ready", Duration::from_secs(240));
+    let seen = rig.observer.until_status("clip_ready", Duration::from_secs(240));
     let ready = seen.last().unwrap();
     assert!(ready["message"].as_str().is_some());
 
-    let folders = ce_folders(&dir.path().join("storage"));
+    let folders = ce_folders(&rig.storage());
     assert_eq!(folders.len(), 1, "one CE across the broker restart: {folders:?}");
     let ce = &folders[0];
     assert!(ce.join("front_door/detection.json").is_file());
@@ -253,13 +227,8 @@ fn broker_restart_mid_ce_loses_no_event_and_a_camera_without_recording_fails_alo
 
 #[test]
 fn frigate_018_with_server_errors_and_a_stuck_export_falls_back_to_event_clips() {
-    let broker = Mosquitto::start();
-    let sample = sample_ce();
     let frigate = FrigateApi::start(Setup {
-        clips: HashMap::from([
-            ("front_door".to_string(), sample.join("front_door/front_door-1.mp4")),
-            ("driveway".to_string(), sample.join("driveway/driveway-1.mp4")),
-        ]),
+        clips: sample_clips(),
         events: HashMap::from([
             ("9-iiiiii".to_string(), "front_door".to_string()),
             ("10-jjjjjj".to_string(), "driveway".to_string()),
@@ -270,38 +239,29 @@ fn frigate_018_with_server_errors_and_a_stuck_export_falls_back_to_event_clips()
         failures_per_path: 1,
         ..Setup::default()
     });
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config_with(
-        dir.path(),
-        &broker,
-        &frigate,
-        "fb-frigate-018",
-        "  export_timeout_seconds: 3\n",
-    );
-    let observer = Observer::connect(&broker, "observer-frigate-018");
-    let _service = Service::start(&config);
-    std::thread::sleep(Duration::from_secs(2));
+    let rig = Rig::start("frigate-018", frigate, "  export_timeout_seconds: 3\n");
+    let _service = rig.start_service();
 
     let start = now() - 20.0;
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "9-iiiiii", "front_door", start, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "10-jjjjjj", "driveway", start + 1.0, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "9-iiiiii", "front_door", start, Some(start + 10.0)),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "10-jjjjjj", "driveway", start + 1.0, Some(start + 12.0)),
     );
-    observer.until_status("clip_ready", Duration::from_secs(240));
+    rig.observer.until_status("clip_ready", Duration::from_secs(240));
 
-    let log = frigate.log();
+    let log = rig.frigate.log();
     assert!(
         log.iter().any(|line| line.starts_with("POST /api/export/front_door/")),
         "an export was asked for: {log:?}"
@@ -314,11 +274,11 @@ fn frigate_018_with_server_errors_and_a_stuck_export_falls_back_to_event_clips()
         );
     }
     assert_eq!(
-        downloads(&frigate),
+        downloads(&rig.frigate),
         4,
         "one failed and one good clip download per camera: {log:?}"
     );
-    let folders = ce_folders(&dir.path().join("storage"));
+    let folders = ce_folders(&rig.storage());
     assert_eq!(folders.len(), 1, "{folders:?}");
     let ce = &folders[0];
     for camera in ["front_door", "driveway"] {
@@ -351,29 +311,28 @@ fn genai_review(review_id: &str, camera: &str, start: f64, detections: &[&str], 
 
 #[test]
 fn frigate_genai_summaries_finalize_ces_whether_they_come_early_or_late() {
-    let broker = Mosquitto::start();
-    let frigate = frigate_with_sample_clips();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config_with(dir.path(), &broker, &frigate, "fb-genai", "  ai_mode: frigate\n");
-    let observer = Observer::connect(&broker, "observer-genai");
-    let _service = Service::start(&config);
-    std::thread::sleep(Duration::from_secs(2));
+    let rig = Rig::start(
+        "genai",
+        frigate_with_sample_clips(&[("1-aaaaaa", "front_door")]),
+        "  ai_mode: frigate\n",
+    );
+    let _service = rig.start_service();
 
     // Early: the summary arrives before the CE has even closed.
     let start = now() - 60.0;
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "11-kkkkkk", "front_door", start, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "11-kkkkkk", "front_door", start, Some(start + 10.0)),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/reviews",
         &genai_review("r-early", "front_door", start, &["11-kkkkkk"], "Courier at the door", 1),
     );
-    let first = observer.until_status("finalized", Duration::from_secs(240));
+    let first = rig.observer.until_status("finalized", Duration::from_secs(240));
     let statuses: Vec<&str> = first.iter().map(|n| n["status"].as_str().unwrap()).collect();
     let ready_at = statuses.iter().position(|s| *s == "clip_ready");
     assert!(
@@ -386,20 +345,20 @@ fn frigate_genai_summaries_finalize_ces_whether_they_come_early_or_late() {
 
     // Late: the summary arrives after the CE's clip_ready.
     let start = now() - 30.0;
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("new", "12-llllll", "driveway", start, None),
     );
-    observer.publish(
+    rig.observer.publish(
         "frigate/events",
         &frigate_event("end", "12-llllll", "driveway", start, Some(start + 8.0)),
     );
-    let second = observer.until_status("clip_ready", Duration::from_secs(240));
+    let second = rig.observer.until_status("clip_ready", Duration::from_secs(240));
     let ce_id = second.last().unwrap()["event_id"].as_str().unwrap().to_string();
     assert_ne!(ce_id, finalized["event_id"].as_str().unwrap(), "two CEs");
     let unmatched = genai_review("r-other", "garage", start, &["99-zzzzzz"], "Nobody", 0);
-    observer.publish("frigate/reviews", &unmatched);
-    observer.publish(
+    rig.observer.publish("frigate/reviews", &unmatched);
+    rig.observer.publish(
         "frigate/reviews",
         &genai_review(
             "r-late",
@@ -411,7 +370,7 @@ fn frigate_genai_summaries_finalize_ces_whether_they_come_early_or_late() {
         ),
     );
     // Redelivered: must not finalize twice.
-    observer.publish(
+    rig.observer.publish(
         "frigate/reviews",
         &genai_review(
             "r-late",
@@ -422,19 +381,19 @@ fn frigate_genai_summaries_finalize_ces_whether_they_come_early_or_late() {
             0,
         ),
     );
-    let late = observer.until_status("finalized", Duration::from_secs(60));
+    let late = rig.observer.until_status("finalized", Duration::from_secs(60));
     let finalized = late.last().unwrap();
     assert_eq!(finalized["event_id"], ce_id.as_str());
     assert_eq!(finalized["title"], "Car parked in the driveway");
     let deadline = Instant::now() + Duration::from_secs(8);
     while Instant::now() < deadline {
-        if let Ok(Some(message)) = observer.notifications.recv_timeout(Duration::from_millis(200)) {
+        if let Ok(Some(message)) = rig.observer.notifications.recv_timeout(Duration::from_millis(200)) {
             let value: Value = serde_json::from_slice(message.payload()).unwrap();
             panic!("nothing after the one finalized per CE, got {value}");
         }
     }
 
-    let folders = ce_folders(&dir.path().join("storage"));
+    let folders = ce_folders(&rig.storage());
     assert_eq!(folders.len(), 2, "{folders:?}");
     for folder in &folders {
         let record: Value =

@@ -14,12 +14,9 @@
 
 mod common;
 
-use common::frigate_api::{ffmpeg_test_jpeg, FrigateApi, Setup};
-use common::mosquitto::Mosquitto;
-use common::sample_ce;
-use common::service_harness::{ce_folders, frigate_event, now, write_config, Observer, Service};
+use common::service_harness::{ce_folders, frigate_event, frigate_with_sample_clips, now, Observer, Rig};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -63,7 +60,7 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
 /// An incident on one or two cameras; returns when its events have ended and
 /// the time its CE closes (the last end plus the gap).
 fn publish_incident(observer: &Observer, index: usize) -> f64 {
-    let cameras: &[&str] = if index % 2 == 0 {
+    let cameras: &[&str] = if index.is_multiple_of(2) {
         &["front_door", "driveway"]
     } else {
         &["driveway"]
@@ -140,23 +137,9 @@ fn soak() {
             .and_then(|s| s.parse().ok())
             .unwrap_or(30),
     );
-    let broker = Mosquitto::start();
-    let sample = sample_ce();
-    let frigate = FrigateApi::start(Setup {
-        clips: HashMap::from([
-            ("front_door".to_string(), sample.join("front_door/front_door-1.mp4")),
-            ("driveway".to_string(), sample.join("driveway/driveway-1.mp4")),
-        ]),
-        jpeg: Some(ffmpeg_test_jpeg()),
-        export_looks_until_done: 1,
-        ..Setup::default()
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &broker, &frigate, "fb-soak");
-    let observer = Observer::connect(&broker, "observer-soak");
-    let service = Service::start(&config);
+    let rig = Rig::start("soak", frigate_with_sample_clips(&[]), "");
+    let service = rig.start_service();
     let pid = service.child.id();
-    std::thread::sleep(Duration::from_secs(2));
 
     let started = Instant::now();
     let samples = Arc::new(Mutex::new(Vec::<ProcessSample>::new()));
@@ -174,9 +157,9 @@ fn soak() {
     };
 
     // Warm-up: the first incident, processed alone, then the idle baseline.
-    let mut closes = vec![publish_incident(&observer, 0)];
+    let mut closes = vec![publish_incident(&rig.observer, 0)];
     let mut seen = Seen::default();
-    seen.collect(&observer, Instant::now() + Duration::from_secs(240), 1);
+    seen.collect(&rig.observer, Instant::now() + Duration::from_secs(240), 1);
     assert_eq!(seen.ready_at.len(), 1, "the warm-up incident never finished");
     std::thread::sleep(Duration::from_secs(3));
     let warm = sample_process(pid, started).expect("the service runs");
@@ -185,13 +168,13 @@ fn soak() {
     let mut next = Instant::now();
     while started.elapsed() < duration {
         if Instant::now() >= next {
-            closes.push(publish_incident(&observer, closes.len()));
+            closes.push(publish_incident(&rig.observer, closes.len()));
             next += interval;
         }
-        seen.collect(&observer, Instant::now() + Duration::from_millis(500), usize::MAX);
+        seen.collect(&rig.observer, Instant::now() + Duration::from_millis(500), usize::MAX);
     }
     let publishing_ended = started.elapsed().as_secs_f64();
-    seen.collect(&observer, Instant::now() + Duration::from_secs(300), closes.len());
+    seen.collect(&rig.observer, Instant::now() + Duration::from_secs(300), closes.len());
     std::thread::sleep(Duration::from_secs(3));
     let idle = sample_process(pid, started).expect("the service runs");
     sampling.store(false, Ordering::Relaxed);
@@ -199,7 +182,7 @@ fn soak() {
     service.sigterm();
 
     // Accounting: one CE per incident, each finished once, none extra.
-    let folders = ce_folders(&dir.path().join("storage"));
+    let folders = ce_folders(&rig.storage());
     assert_eq!(
         seen.ready_at.len(),
         closes.len(),

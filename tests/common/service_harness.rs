@@ -2,10 +2,12 @@
 //! the process, its configuration, a client that publishes Frigate messages
 //! and collects notifications, and Frigate's event payloads.
 
-use super::frigate_api::FrigateApi;
+use super::frigate_api::{ffmpeg_test_jpeg, FrigateApi, Setup};
 use super::mosquitto::Mosquitto;
+use super::sample_ce;
 use paho_mqtt as mqtt;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -57,12 +59,9 @@ pub fn now() -> f64 {
         .as_secs_f64()
 }
 
-pub fn write_config(dir: &Path, broker: &Mosquitto, frigate: &FrigateApi, client_id: &str) -> PathBuf {
-    write_config_with(dir, broker, frigate, client_id, "")
-}
-
-/// [`write_config`] with `extra_settings` (indented YAML lines) added under `settings:`.
-pub fn write_config_with(
+/// Writes the service's configuration into `dir`, with `extra_settings` (indented YAML lines) added
+/// under `settings:`.
+fn write_config(
     dir: &Path,
     broker: &Mosquitto,
     frigate: &FrigateApi,
@@ -153,4 +152,73 @@ pub fn ce_folders(storage: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     folders.sort();
     folders
+}
+
+/// The sample's front door and driveway clips, by camera, as a Frigate server serves them.
+pub fn sample_clips() -> HashMap<String, PathBuf> {
+    let sample = sample_ce();
+    HashMap::from([
+        ("front_door".to_string(), sample.join("front_door/front_door-1.mp4")),
+        ("driveway".to_string(), sample.join("driveway/driveway-1.mp4")),
+    ])
+}
+
+/// A Frigate server (0.17) serving [`sample_clips`], knowing `events` (id, camera), with exports
+/// done at the first look.
+pub fn frigate_with_sample_clips(events: &[(&str, &str)]) -> FrigateApi {
+    FrigateApi::start(Setup {
+        clips: sample_clips(),
+        events: events
+            .iter()
+            .map(|(id, camera)| (id.to_string(), camera.to_string()))
+            .collect(),
+        jpeg: Some(ffmpeg_test_jpeg()),
+        export_looks_until_done: 1,
+        ..Setup::default()
+    })
+}
+
+/// Everything a service under test talks to: a broker, a Frigate server, a
+/// storage folder and the configuration naming them, and an observer.
+pub struct Rig {
+    /// The broker.
+    pub broker: Mosquitto,
+    /// The Frigate server.
+    pub frigate: FrigateApi,
+    /// Holds the configuration and `storage/`.
+    pub dir: tempfile::TempDir,
+    /// The configuration file.
+    pub config: PathBuf,
+    /// Publishes Frigate messages and collects notifications.
+    pub observer: Observer,
+}
+
+impl Rig {
+    /// A rig named `name` (client ids `fb-<name>`, `observer-<name>`) around `frigate`, with
+    /// `extra_settings` (indented YAML lines) under `settings:`.
+    pub fn start(name: &str, frigate: FrigateApi, extra_settings: &str) -> Rig {
+        let broker = Mosquitto::start();
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), &broker, &frigate, &format!("fb-{name}"), extra_settings);
+        let observer = Observer::connect(&broker, &format!("observer-{name}"));
+        Rig {
+            broker,
+            frigate,
+            dir,
+            config,
+            observer,
+        }
+    }
+
+    /// Starts the service and gives it time to connect and subscribe.
+    pub fn start_service(&self) -> Service {
+        let service = Service::start(&self.config);
+        std::thread::sleep(Duration::from_secs(2));
+        service
+    }
+
+    /// The service's storage folder.
+    pub fn storage(&self) -> PathBuf {
+        self.dir.path().join("storage")
+    }
 }
