@@ -196,6 +196,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_written_sidecar_reads_back_to_the_same_numbers() {
+        // Found by the `sidecar` fuzz target: without correctly rounded float
+        // parsing, 414.285 was read back as 414.28499999999997.
+        let sidecar = Sidecar {
+            native_width: 1920,
+            native_height: 1080,
+            model: "m".into(),
+            frame_interval: 5,
+            fps: 20.0,
+            entries: vec![SidecarEntry {
+                frame_number: 205,
+                timestamp_sec: 10.25,
+                detections: vec![Detection::new("person", 0.75, [149.42, 39.0, 679.15, 936.22])],
+                motion: Vec::new(),
+            }],
+        };
+        let written = sidecar.to_json_vec();
+        let read = Sidecar::from_json_slice(&written).unwrap();
+        assert_eq!(read, sidecar);
+        assert_eq!(read.to_json_vec(), written);
+    }
+
+    #[test]
     fn legacy_bare_list_is_accepted_and_derived_fields_filled() {
         let legacy = br#"[{"frame_number": 0, "timestamp_sec": 0.0,
             "detections": [{"label": "person", "score": 0.9, "bbox": [10, 20, 30, 60]}]}]"#;
