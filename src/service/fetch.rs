@@ -29,15 +29,12 @@ pub struct Links {
 
 /// Downloads the snapshot of a new CE's first event and announces it.
 fn fetch_snapshot(client: &FrigateClient, job: &SnapshotJob, links: &Links, shared: &ServiceShared) {
+    if !job.folder.is_dir() {
+        // Discarded or canceled since it opened: its folder must not come back.
+        return;
+    }
     let dest = job.folder.join(&job.camera).join("snapshot.jpg");
-    let fetched = std::fs::create_dir_all(job.folder.join(&job.camera))
-        .map_err(|err| err.to_string())
-        .and_then(|()| {
-            client
-                .fetch_snapshot(&job.event_id, &dest)
-                .map_err(|err| err.to_string())
-        });
-    if let Err(error) = fetched {
+    if let Err(error) = client.fetch_snapshot(&job.event_id, &dest) {
         shared.metrics.record_error(ErrorKind::Fetch);
         tracing::warn!(ce = %job.ce_id, camera = %job.camera, "snapshot not fetched: {error}");
         return;

@@ -66,14 +66,20 @@ fn has_ftyp_box(head: &[u8]) -> bool {
 }
 
 /// Downloads `path` of Frigate to `dest` atomically, retrying by `rule`; returns the size in bytes.
-/// On any failure nothing is left under `dest` nor beside it.
+/// On any failure nothing is left under `dest` nor beside it. `dest`'s folder is created when
+/// missing, but never its parent: a CE folder deleted meanwhile (a discarded CE) stays deleted.
 pub fn download(http: &HttpClient, path: &str, dest: &Path, media: Media, rule: RetryOn) -> Result<u64, FetchError> {
     let url = http.url(path);
     if let Some(folder) = dest.parent().filter(|folder| !folder.as_os_str().is_empty()) {
-        fs::create_dir_all(folder).map_err(|source| FetchError::Io {
-            path: folder.to_path_buf(),
-            source,
-        })?;
+        match fs::create_dir(folder) {
+            Err(source) if source.kind() != std::io::ErrorKind::AlreadyExists => {
+                return Err(FetchError::Io {
+                    path: folder.to_path_buf(),
+                    source,
+                })
+            }
+            _ => {}
+        }
     }
     http.retrying(rule, || download_once(http, &url, dest, media))
 }
