@@ -25,6 +25,8 @@ pub use frame_render::{
     capped_to_max_width, AiFrameJpeg, AiFrameRenderer, AiRenderError, AI_FRAME_SIZE, AI_JPEG_QUALITY,
 };
 pub use hourly_cap::{CapExceeded, HourlyFrameCap};
-pub use outputs::{write_ai_frames, write_analysis_result, AiOutputError, AnalysisRecord, ManifestEntry};
+pub use outputs::{
+    read_analysis_result, write_ai_frames, write_analysis_result, AiOutputError, AnalysisRecord, ManifestEntry,
+};
 pub use parse::AnalysisResult;
 pub use prompt::AnalysisContext;

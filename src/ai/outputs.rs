@@ -145,6 +145,12 @@ pub fn write_analysis_result(ce_dir: &Path, record: &AnalysisRecord) -> Result<(
     write_json(&ce_dir.join(ANALYSIS_RESULT_FILE), record)
 }
 
+/// Reads the `analysis_result.json` under `ce_dir`; `None` when absent or unreadable.
+pub fn read_analysis_result(ce_dir: &Path) -> Option<AnalysisRecord> {
+    let bytes = fs::read(ce_dir.join(ANALYSIS_RESULT_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 /// Deletes the `frame_*.jpg` files of `frames_dir` whose names are not in `listed`.
 fn remove_unlisted_frames(frames_dir: &Path, listed: &HashSet<&str>) -> Result<(), AiOutputError> {
     let list_error = |source| AiOutputError::Io {

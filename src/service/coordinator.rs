@@ -7,8 +7,7 @@
 use super::messages::{NotifyRequest, ReadyCe, ReviewAnalysis};
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
-use crate::ai::outputs::ANALYSIS_RESULT_FILE;
-use crate::ai::{AnalysisRecord, AnalysisResult};
+use crate::ai::{read_analysis_result, AnalysisResult};
 use crate::ce::journal::{self, JournalStep};
 use crate::metrics::{CeFinalState, CeStage, ErrorKind, FrameStage};
 use crate::notify::{CeFacts, Milestone, Status};
@@ -54,14 +53,6 @@ fn finalize(folder: &Path, facts: &CeFacts, analysis: &AnalysisResult, notify: &
             status: Status::Finalized,
         },
     );
-}
-
-/// The analysis Frigate's GenAI wrote into a CE before a restart, if any.
-fn recorded_frigate_analysis(folder: &Path) -> Option<AnalysisResult> {
-    let text = std::fs::read(folder.join(ANALYSIS_RESULT_FILE)).ok()?;
-    serde_json::from_slice::<AnalysisRecord>(&text)
-        .ok()
-        .map(|record| record.result)
 }
 
 /// Journals a finished CE, asks for its `clip_ready` notification and, when
@@ -256,7 +247,7 @@ pub fn run_coordinator(
                 .or_else(|| {
                     settings
                         .frigate_genai
-                        .then(|| recorded_frigate_analysis(&outcome.folder))
+                        .then(|| read_analysis_result(&outcome.folder).map(|record| record.result))
                         .flatten()
                 });
             let facts = conclude(

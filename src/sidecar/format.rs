@@ -195,23 +195,28 @@ pub fn box_center(bbox: [f64; 4]) -> [f64; 2] {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_written_sidecar_reads_back_to_the_same_numbers() {
-        // Found by the `sidecar` fuzz target: without correctly rounded float
-        // parsing, 414.285 was read back as 414.28499999999997.
-        let sidecar = Sidecar {
+    /// A 1920×1080 sidecar with one entry.
+    fn one_entry_sidecar(entry: SidecarEntry) -> Sidecar {
+        Sidecar {
             native_width: 1920,
             native_height: 1080,
             model: "m".into(),
             frame_interval: 5,
             fps: 20.0,
-            entries: vec![SidecarEntry {
-                frame_number: 205,
-                timestamp_sec: 10.25,
-                detections: vec![Detection::new("person", 0.75, [149.42, 39.0, 679.15, 936.22])],
-                motion: Vec::new(),
-            }],
-        };
+            entries: vec![entry],
+        }
+    }
+
+    #[test]
+    fn a_written_sidecar_reads_back_to_the_same_numbers() {
+        // Found by the `sidecar` fuzz target: without correctly rounded float
+        // parsing, 414.285 was read back as 414.28499999999997.
+        let sidecar = one_entry_sidecar(SidecarEntry {
+            frame_number: 205,
+            timestamp_sec: 10.25,
+            detections: vec![Detection::new("person", 0.75, [149.42, 39.0, 679.15, 936.22])],
+            motion: Vec::new(),
+        });
         let written = sidecar.to_json_vec();
         let read = Sidecar::from_json_slice(&written).unwrap();
         assert_eq!(read, sidecar);
@@ -232,19 +237,12 @@ mod tests {
 
     #[test]
     fn current_form_round_trips() {
-        let sidecar = Sidecar {
-            native_width: 1920,
-            native_height: 1080,
-            model: "m".into(),
-            frame_interval: 5,
-            fps: 20.0,
-            entries: vec![SidecarEntry {
-                frame_number: 5,
-                timestamp_sec: 0.25,
-                detections: vec![Detection::new("person", 0.8, [1.0, 2.0, 11.0, 22.0])],
-                motion: vec![MotionBox::new([0.0, 0.0, 4.0, 4.0])],
-            }],
-        };
+        let sidecar = one_entry_sidecar(SidecarEntry {
+            frame_number: 5,
+            timestamp_sec: 0.25,
+            detections: vec![Detection::new("person", 0.8, [1.0, 2.0, 11.0, 22.0])],
+            motion: vec![MotionBox::new([0.0, 0.0, 4.0, 4.0])],
+        });
         let parsed = Sidecar::from_json_slice(&sidecar.to_json_vec()).unwrap();
         assert_eq!(parsed, sidecar);
     }
