@@ -28,6 +28,7 @@
 //! - [`fs_atomic`]: durable atomic writes; [`shipped_files`]: files shipped beside the binary.
 //! - [`bench`]: throughput measurements of the stages.
 //! - [`service`]: `frigate-buffer run`: MQTT ingest, fetch, coordinator, notifier threads.
+//! - [`cluster`]: scale-out across hosts: jobs over MQTT shared subscriptions, `frigate-buffer worker`.
 //! - [`ce`]: the CE lifecycle state machine and the durable journal.
 //! - [`frigate`]: Frigate's MQTT messages and HTTP API client.
 //! - [`notify`]: Home Assistant notification payloads and the rate limit.
@@ -42,6 +43,7 @@ pub mod bench;
 pub mod ce;
 pub mod ce_folder;
 pub mod ce_report;
+pub mod cluster;
 pub mod config;
 pub mod detect;
 pub mod encode;

@@ -37,6 +37,12 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Run a cluster worker: take CE jobs from the MQTT broker's shared subscription and process them.
+    Worker {
+        /// Configuration file (the `cluster:` section, the broker and the shared storage).
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Run the CE pipeline offline on DIR/<camera>/<clip>.mp4: sidecars, summary video, preview GIF.
     Process {
         /// The CE folder.
@@ -123,6 +129,7 @@ fn main() -> ExitCode {
     init_logging(args.log_format);
     let result = match args.command {
         Command::Run { config } => cli::run::run(&config),
+        Command::Worker { config } => cli::worker::run(&config),
         Command::Process { dir, config, json } => cli::process::run(&dir, config.as_deref(), json),
         Command::Detect { clip, config } => cli::detect::run(&clip, config.as_deref()),
         Command::Plan {

@@ -9,7 +9,7 @@ mod common;
 
 use common::mosquitto::Mosquitto;
 use frigate_buffer::config::MqttSettings;
-use frigate_buffer::service::mqtt_link::{self, Delivery, Inbound, MqttLink};
+use frigate_buffer::service::mqtt_link::{self, Delivery, Inbound, LinkProfile, MqttLink};
 use paho_mqtt as mqtt;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -32,7 +32,8 @@ fn settings(port: u16, client_id: &str) -> MqttSettings {
 }
 
 fn connected_link(port: u16, client_id: &str) -> MqttLink {
-    let link = mqtt_link::open(&settings(port, client_id), &[TOPIC.to_string()]).unwrap();
+    let profile = LinkProfile::service(&settings(port, client_id), vec![TOPIC.to_string()]);
+    let link = mqtt_link::open(&settings(port, client_id), profile).unwrap();
     link.connect(&settings(port, client_id), &|| false).unwrap();
     link
 }

@@ -155,7 +155,11 @@ impl JournalFacts {
                 JournalStep::SummaryFailed { .. } => facts.summary_failed = true,
                 JournalStep::Finished => facts.finished = true,
                 JournalStep::Discarded | JournalStep::Canceled => facts.canceled = true,
-                JournalStep::SidecarsDone | JournalStep::SummaryDone { .. } | JournalStep::Notified { .. } => {}
+                JournalStep::Dispatched { .. }
+                | JournalStep::Claimed { .. }
+                | JournalStep::SidecarsDone
+                | JournalStep::SummaryDone { .. }
+                | JournalStep::Notified { .. } => {}
             }
         }
         let any_open = event_ends.values().any(Option::is_none);

@@ -10,6 +10,7 @@ pub mod plan;
 pub mod probe;
 pub mod process;
 pub mod run;
+pub mod worker;
 
 use frigate_buffer::config::{Config, ConfigError};
 use std::path::Path;

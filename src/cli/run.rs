@@ -6,13 +6,18 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-/// Runs the command.
-pub fn run(config: &Path) -> anyhow::Result<()> {
-    let config = load_config(Some(config))?;
+/// A flag that SIGTERM and SIGINT set.
+pub fn shutdown_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
     let shutdown = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, shutdown.clone())?;
     }
-    run_service(&config, shutdown)?;
+    Ok(shutdown)
+}
+
+/// Runs the command.
+pub fn run(config: &Path) -> anyhow::Result<()> {
+    let config = load_config(Some(config))?;
+    run_service(&config, shutdown_on_signals()?)?;
     Ok(())
 }

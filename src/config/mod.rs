@@ -4,13 +4,16 @@
 //! - `raw`: the file's serde shape (predecessor key names, all optional).
 //! - `runtime`: validation and defaults → [`Config`].
 //! - `preset`: the `pipeline:` presets from `pipelines/`.
+//! - `cluster`: the `cluster:` section (scale-out across hosts).
 //! - `error`: [`ConfigError`], whose messages name the file and the key.
 
+mod cluster;
 mod error;
 mod preset;
 mod raw;
 mod runtime;
 
+pub use cluster::ClusterSettings;
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, TensorRtPrecision};
 pub use runtime::{
@@ -88,6 +91,39 @@ mod tests {
             message.contains("key 'multi_cam.detection_frame_interval': must be at least 1"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn cluster_section_defaults_and_checks() {
+        let file = write_config("pipeline: cpu\n");
+        let cluster = Config::load(file.path()).unwrap().cluster;
+        assert!(!cluster.enabled);
+        assert_eq!(
+            (cluster.topic.as_str(), cluster.group.as_str()),
+            ("frigate_buffer/cluster", "frigate-buffer")
+        );
+        assert_eq!(cluster.claim_timeout, std::time::Duration::from_secs(30));
+        let file = write_config(
+            "pipeline: cpu\ncluster:\n  enabled: true\n  topic: home/fb/\n  worker_id: gpu-a\n  job_timeout_seconds: 90\n",
+        );
+        let cluster = Config::load(file.path()).unwrap().cluster;
+        assert!(cluster.enabled);
+        assert_eq!(cluster.topic, "home/fb");
+        assert_eq!(cluster.worker_id.as_deref(), Some("gpu-a"));
+        assert_eq!(cluster.job_timeout, std::time::Duration::from_secs(90));
+        for (text, key) in [
+            ("cluster:\n  group: a/b\n", "cluster.group"),
+            ("cluster:\n  topic: fb/#\n", "cluster.topic"),
+            ("cluster:\n  worker_id: \"x+\"\n", "cluster.worker_id"),
+            (
+                "cluster:\n  claim_timeout_seconds: 0\n",
+                "cluster.claim_timeout_seconds",
+            ),
+        ] {
+            let file = write_config(&format!("pipeline: cpu\n{text}"));
+            let message = Config::load(file.path()).unwrap_err().to_string();
+            assert!(message.contains(&format!("key '{key}'")), "{message}");
+        }
     }
 
     #[test]

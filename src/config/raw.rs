@@ -28,8 +28,28 @@ pub struct RawConfig {
     pub event_filters: RawEventFilters,
     /// Outgoing notifications.
     pub notifications: RawNotifications,
+    /// Scale-out across hosts.
+    pub cluster: RawCluster,
     /// Vision-LLM analysis.
     pub ai: RawAi,
+}
+
+/// `cluster.*`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawCluster {
+    /// `run` publishes CE jobs to workers instead of processing them itself.
+    pub enabled: Option<bool>,
+    /// Root of the cluster's topics.
+    pub topic: Option<String>,
+    /// Shared-subscription group of the workers.
+    pub group: Option<String>,
+    /// This worker's id (default: host name and process id).
+    pub worker_id: Option<String>,
+    /// How long a published job may wait for a worker to take it.
+    pub claim_timeout_seconds: Option<f64>,
+    /// How long a taken job may run before it is published again.
+    pub job_timeout_seconds: Option<f64>,
 }
 
 /// `ai.*`

@@ -4,7 +4,7 @@
 //! defaults become checked values. Nothing downstream re-reads a raw key.
 
 use super::raw::RawConfig;
-use super::{ConfigError, PipelinePreset};
+use super::{ClusterSettings, ConfigError, PipelinePreset};
 use crate::shipped_files;
 use crate::timeline::PlanParams;
 use std::path::{Path, PathBuf};
@@ -208,6 +208,8 @@ pub struct Config {
     pub ai: Option<AiConfig>,
     /// `settings.ai_mode: frigate`: Frigate's GenAI review summaries are the CEs' analysis.
     pub frigate_genai: bool,
+    /// Scale-out across hosts.
+    pub cluster: ClusterSettings,
 }
 
 /// Reads an environment override, treating an empty value as unset.
@@ -255,8 +257,10 @@ impl Config {
             cameras,
             event_filters,
             notifications,
+            cluster,
             ai,
         } = raw;
+        let cluster = ClusterSettings::from_raw(cluster, source)?;
         let selector = pipeline.unwrap_or_else(|| "auto".into());
         let selector = if PipelinePreset::is_shipped(&selector) {
             selector
@@ -535,6 +539,7 @@ impl Config {
             api,
             ai,
             frigate_genai: ai_mode == "frigate",
+            cluster,
         })
     }
 }

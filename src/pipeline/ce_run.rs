@@ -14,9 +14,9 @@ use crate::media::probe::ClipMetadata;
 use crate::sidecar::format::Sidecar;
 use crate::timeline::{default_primary, plan_ai_frames, plan_summary, CameraSidecar, PlanParams, SummaryPlan};
 use crossbeam_channel::RecvTimeoutError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 const TICK: Duration = Duration::from_millis(100);
 
 /// The result of one camera of a CE.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CameraOutcome {
     /// Camera name.
     pub camera: String,
@@ -41,7 +41,7 @@ pub struct CameraOutcome {
 }
 
 /// The result of a whole CE.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CeOutcome {
     /// CE id.
     pub ce_id: String,
@@ -69,6 +69,27 @@ pub struct CeOutcome {
     pub detect_seconds: f64,
     /// Seconds from the compile submission to the finished video.
     pub compile_seconds: f64,
+}
+
+impl CeOutcome {
+    /// The same outcome with every path passed through `map` (to move it
+    /// between hosts that mount the storage at different places).
+    pub fn try_map_paths<E>(mut self, map: impl Fn(&Path) -> Result<PathBuf, E>) -> Result<Self, E> {
+        let map_option = |path: &mut Option<PathBuf>| -> Result<(), E> {
+            if let Some(inner) = path {
+                *inner = map(inner)?;
+            }
+            Ok(())
+        };
+        self.folder = map(&self.folder)?;
+        for camera in &mut self.cameras {
+            map_option(&mut camera.clip)?;
+            map_option(&mut camera.sidecar)?;
+        }
+        map_option(&mut self.summary)?;
+        map_option(&mut self.preview_gif)?;
+        Ok(self)
+    }
 }
 
 /// Where one CE stands.

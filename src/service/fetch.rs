@@ -146,6 +146,7 @@ pub fn run_fetch(
             failed,
             label: job.label,
             closed_at: job.closed_at,
+            dispatched: None,
         };
         shared.metrics.leave_ce_stage(CeStage::Fetching);
         shared.metrics.enter_ce_stage(CeStage::Processing);

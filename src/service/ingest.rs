@@ -5,12 +5,13 @@
 //! dropped; nothing stops the thread but shutdown.
 
 use super::messages::{FetchJob, FetchRequest, NotifyRequest, ReviewAnalysis, SnapshotJob};
-use super::mqtt_link::Inbound;
+use super::mqtt_link::{Delivery, Inbound};
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
 use crate::ai::{write_analysis_result, AnalysisRecord, AnalysisResult};
 use crate::ce::journal::{self, JournalStep};
 use crate::ce::lifecycle::{EventKind, EventUpdate, Lifecycle, LifecycleAction};
+use crate::cluster::protocol::ClusterTopics;
 use crate::frigate::mqtt::{
     self as frigate_mqtt, FrigateEvent, FrigateMessage, GenAiMetadata, ReviewKind, ReviewMessage,
 };
@@ -66,6 +67,18 @@ pub struct Ingest {
     pub event_owners: RecentIds<(String, PathBuf)>,
     /// Frigate's GenAI summaries out, when `ai_mode: frigate`.
     pub reviews: Option<Sender<ReviewAnalysis>>,
+    /// In cluster mode, where the cluster's messages go.
+    pub cluster: Option<ClusterRoute>,
+}
+
+/// Where the ingest thread sends the cluster's claims, results and worker
+/// statuses (cluster mode): to the dispatcher, delivery and all, so each is
+/// acknowledged once the dispatcher has journaled it.
+pub struct ClusterRoute {
+    /// The cluster's topics.
+    pub topics: ClusterTopics,
+    /// The dispatcher's inbox.
+    pub dispatcher: Sender<Delivery>,
 }
 
 /// Frigate's GenAI summary in the shape of our own analysis.
@@ -90,10 +103,7 @@ impl Ingest {
                 Duration::from_secs_f64((at - now).clamp(0.0, 0.5))
             });
             match inbox.recv_timeout(wait) {
-                Ok(Inbound::Message(delivery)) => {
-                    self.on_message(&delivery.message);
-                    drop(delivery);
-                }
+                Ok(Inbound::Message(delivery)) => self.on_delivery(delivery),
                 Ok(Inbound::ConnectionLost) => tracing::warn!("MQTT connection lost; reconnecting"),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -101,6 +111,17 @@ impl Ingest {
             let actions = self.lifecycle.on_tick(now_epoch());
             self.apply(actions);
         }
+    }
+
+    /// Hands a cluster message to the dispatcher; handles a Frigate one here.
+    fn on_delivery(&mut self, delivery: Delivery) {
+        if let Some(route) = &self.cluster {
+            if route.topics.classify(delivery.message.topic()).is_some() {
+                let _ = route.dispatcher.send(delivery);
+                return;
+            }
+        }
+        self.on_message(&delivery.message);
     }
 
     fn on_message(&mut self, message: &mqtt::Message) {

@@ -3,6 +3,7 @@
 //! notifier).
 
 use crate::ai::AnalysisResult;
+use crate::ce::journal::JobDispatch;
 use crate::notify::{CeFacts, Milestone};
 use crate::pipeline::messages::CameraClip;
 use std::collections::BTreeMap;
@@ -76,6 +77,8 @@ pub struct ReadyCe {
     pub label: String,
     /// When the CE closed (epoch seconds), for the close-to-summary latency.
     pub closed_at: f64,
+    /// Its cluster job as journaled before a restart (cluster mode only).
+    pub dispatched: Option<JobDispatch>,
 }
 
 /// A notification to send (subject to the rate limit).

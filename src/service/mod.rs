@@ -3,19 +3,27 @@
 //!
 //! - `ingest`: MQTT messages → CE lifecycle → journal → folders, fetch jobs.
 //! - `fetch`: clips from Frigate's HTTP API for each closed CE.
-//! - `coordinator`: the pipeline (probe → accelerator → writer/encoder) per CE.
+//! - `coordinator`: the pipeline (probe → accelerator → writer/encoder) per
+//!   CE; in cluster mode `dispatcher` instead, which publishes each CE as a
+//!   job for the workers (`crate::cluster`) and takes their results.
 //! - `notifier`: rate-limited Home Assistant notifications over MQTT.
+//! - `outbox`: publishes the dispatcher's jobs (cluster mode).
 //!
+//! `conclusions` ends a processed CE the same way in both modes: journal,
+//! metrics, `clip_ready` and `finalized`.
 //! `resume` re-queues unfinished CEs from their journals at start-up;
 //! `mqtt_link` sets up the persistent-session MQTT connection. On shutdown
 //! (SIGTERM/SIGINT) ingest stops first, then each thread drains what it has.
 
+pub mod conclusions;
 pub mod coordinator;
+pub mod dispatcher;
 pub mod fetch;
 pub mod ingest;
 pub mod messages;
 pub mod mqtt_link;
 pub mod notifier;
+pub mod outbox;
 pub mod resume;
 pub mod retention_thread;
 pub mod shared;
@@ -24,12 +32,18 @@ use crate::api::{spawn_api, ApiConfig, ApiError, ApiHooks};
 use crate::assemble::{start_pipeline, StartError};
 use crate::ce::journal::JournalError;
 use crate::ce::lifecycle::{CameraFilter, Lifecycle, LifecycleConfig};
+use crate::cluster::ledger::LedgerTimeouts;
+use crate::cluster::protocol::ClusterTopics;
 use crate::config::Config;
 use crate::frigate::http::{FetchPolicy, FrigateClient};
 use crate::frigate::mqtt::subscriptions;
 use crate::metrics::ServiceMetrics;
-use ingest::Ingest;
-use mqtt_link::MqttLinkError;
+use crate::pipeline::Pipeline;
+use conclusions::{ConclusionSettings, Conclusions};
+use crossbeam_channel::Receiver;
+use ingest::{ClusterRoute, Ingest};
+use messages::{ReadyCe, ReviewAnalysis};
+use mqtt_link::{Delivery, LinkProfile, MqttLinkError};
 use shared::ServiceShared;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -90,6 +104,66 @@ fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> std::thread::JoinH
         .expect("spawning a service thread")
 }
 
+/// What the thread that processes CEs reads.
+struct ProcessorInputs {
+    /// CEs whose clips are on disk.
+    ready: Receiver<ReadyCe>,
+    /// Frigate's GenAI summaries.
+    reviews: Receiver<ReviewAnalysis>,
+    /// The cluster's messages (cluster mode).
+    cluster: Receiver<Delivery>,
+}
+
+/// Starts the thread that processes CEs: the coordinator around `pipeline`,
+/// or without one (cluster mode) the dispatcher.
+fn spawn_processor(
+    config: &Config,
+    pipeline: Option<Pipeline>,
+    link: &mqtt_link::MqttLink,
+    inputs: ProcessorInputs,
+    conclusions: Conclusions,
+    shared: &ServiceShared,
+) -> std::thread::JoinHandle<()> {
+    match pipeline {
+        Some(pipeline) => {
+            let params = config.plan.clone();
+            let links = coordinator::CoordinatorLinks {
+                ready: inputs.ready,
+                reviews: inputs.reviews,
+            };
+            spawn("coordinator", move || {
+                coordinator::run_coordinator(pipeline, params, links, conclusions, DRAIN_LIMIT)
+            })
+        }
+        None => {
+            let timeouts = LedgerTimeouts {
+                claim: config.cluster.claim_timeout,
+                job: config.cluster.job_timeout,
+            };
+            let (outbox, outbox_rx) = crossbeam_channel::unbounded();
+            let client = link.client.clone();
+            let outbox_thread = spawn("outbox", move || outbox::run_outbox(outbox_rx, client));
+            let dispatcher = dispatcher::Dispatcher::new(
+                outbox,
+                ClusterTopics::new(&config.cluster.topic),
+                config.storage_path.clone(),
+                timeouts,
+                conclusions,
+                shared.clone(),
+            );
+            let links = dispatcher::DispatcherLinks {
+                ready: inputs.ready,
+                reviews: inputs.reviews,
+                cluster: inputs.cluster,
+            };
+            spawn("dispatcher", move || {
+                dispatcher.run(links);
+                let _ = outbox_thread.join();
+            })
+        }
+    }
+}
+
 /// Runs the service until `shutdown` is set, then drains and returns.
 pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), ServiceError> {
     let events_dir = config.storage_path.join("events");
@@ -97,11 +171,18 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         path: events_dir.display().to_string(),
         source,
     })?;
-    let (pipeline, backends) = start_pipeline(config)?;
-    tracing::info!(backend = backends.accelerator, storage = %config.storage_path.display(), "pipeline started");
+    // A cluster's ingest node processes nothing itself: no pipeline, no GPU.
+    let pipeline = if config.cluster.enabled {
+        tracing::info!(jobs = %ClusterTopics::new(&config.cluster.topic).jobs(), storage = %config.storage_path.display(), "cluster mode: consolidated events go to workers");
+        None
+    } else {
+        let (pipeline, backends) = start_pipeline(config)?;
+        tracing::info!(backend = backends.accelerator, storage = %config.storage_path.display(), "pipeline started");
+        Some(pipeline)
+    };
     let shared = ServiceShared::new(ServiceMetrics::new());
     let started_at = std::time::Instant::now();
-    let telemetry = pipeline.telemetry().clone();
+    let telemetry = pipeline.as_ref().map(|p| p.telemetry().clone()).unwrap_or_default();
     let bind = format!("{}:{}", config.api.host, config.api.port);
     let bind = bind
         .parse()
@@ -125,8 +206,13 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         },
     )?;
     tracing::info!(address = %api.local_addr(), "HTTP API listening");
-    let topics = subscriptions(&config.mqtt.topic_prefix);
-    let link = mqtt_link::open(&config.mqtt, &topics)?;
+    let cluster_topics = config
+        .cluster
+        .enabled
+        .then(|| ClusterTopics::new(&config.cluster.topic));
+    let mut topics = subscriptions(&config.mqtt.topic_prefix);
+    topics.extend(cluster_topics.iter().flat_map(ClusterTopics::ingest_subscriptions));
+    let link = mqtt_link::open(&config.mqtt, LinkProfile::service(&config.mqtt, topics))?;
 
     let (fetch_tx, fetch_rx) = crossbeam_channel::bounded(64);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(64);
@@ -151,20 +237,21 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         fetch::run_fetch(fetch_rx, frigate, ready_for_fetch, links, fetch_shared, &fetch_stop)
     });
     let (reviews_tx, reviews_rx) = crossbeam_channel::bounded(64);
-    let links = coordinator::CoordinatorLinks {
+    let (cluster_tx, cluster_rx) = crossbeam_channel::bounded(64);
+    let conclusions = Conclusions::new(
+        ConclusionSettings {
+            public_url: config.notifications.public_url.clone(),
+            frigate_genai: config.frigate_genai,
+        },
+        notify_tx.clone(),
+        shared.clone(),
+    );
+    let inputs = ProcessorInputs {
         ready: ready_rx,
         reviews: reviews_rx,
-        notify: notify_tx.clone(),
+        cluster: cluster_rx,
     };
-    let settings = coordinator::CoordinatorSettings {
-        public_url: config.notifications.public_url.clone(),
-        drain_limit: DRAIN_LIMIT,
-        frigate_genai: config.frigate_genai,
-    };
-    let (params, coordinator_shared) = (config.plan.clone(), shared.clone());
-    let coordinator = spawn("coordinator", move || {
-        coordinator::run_coordinator(pipeline, params, links, settings, coordinator_shared)
-    });
+    let processor = spawn_processor(config, pipeline, &link, inputs, conclusions, &shared);
     let (storage, retention_days, retention_shared, retention_stop) = (
         config.storage_path.clone(),
         config.retention_days,
@@ -187,6 +274,10 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         awaiting_snapshot: Default::default(),
         event_owners: Default::default(),
         reviews: config.frigate_genai.then_some(reviews_tx),
+        cluster: cluster_topics.map(|topics| ClusterRoute {
+            topics,
+            dispatcher: cluster_tx,
+        }),
     };
     let resumed = resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx, &notify_resume);
     drop((fetch_tx, ready_tx, notify_resume));
@@ -214,7 +305,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     });
     tracing::info!("shutting down: draining fetches and consolidated events in flight");
     let _ = fetcher.join();
-    let _ = coordinator.join();
+    let _ = processor.join();
     let _ = notifier.join();
     let _ = retention.join();
     if let Err(err) = api.stop() {

@@ -1,21 +1,32 @@
-//! The MQTT connection of the service: a persistent session (stable client
-//! id, clean session off) so QoS 1 messages published while the service is
-//! down are delivered when it returns, automatic reconnect with back-off,
-//! user/password and TLS, and a retained availability topic with a last will.
+//! The MQTT connections of the service, in one of two kinds of session:
+//!
+//! - [`SessionKind::Persistent`] (the service, `run`): a stable client id
+//!   with clean session off, so QoS 1 messages published while the service is
+//!   down are delivered when it returns; each message acknowledged after its
+//!   effect.
+//! - [`SessionKind::Ephemeral`] (a cluster worker): MQTT 5, clean start, no
+//!   session kept; messages acknowledged on receipt, because a job that a
+//!   worker dropped is published again by the ingest node's ledger, not the
+//!   broker.
+//!
+//! Both reconnect by themselves with back-off, take user/password and TLS,
+//! and announce `online` / `offline` on an availability topic that is also
+//! their last will.
 //!
 //! Acknowledgement after effect: the MQTT client library sends the PUBACK of
 //! a QoS 1 message only when its message callback returns. The callback hands
-//! each message to the ingest thread as a [`Delivery`] and waits until the
-//! ingest thread drops it, which it does after the message's effect is in the
-//! journal. A crash before that leaves the message unacknowledged, and the
-//! broker delivers it again to the persistent session.
+//! each message to the consumer as a [`Delivery`] and waits until the
+//! consumer drops it, which it does after the message's effect is durable. A
+//! crash before that leaves the message unacknowledged, and the broker
+//! delivers it again to the persistent session.
 //!
 //! Owns the connection only: it never parses a message. The library runs its
-//! callbacks under its own process-wide lock, so while a delivery is held no
-//! thread can call into the library. Nothing that waits on the library may
-//! therefore run on the ingest thread; this module waits only on the thread
-//! that calls [`MqttLink::connect`] and [`MqttLink::close`], and a publisher
-//! elsewhere waits a bounded time.
+//! callbacks under its own process-wide lock, so while a persistent session's
+//! delivery is held, every call into the library, from any thread, waits. The
+//! thread holding a delivery must therefore never call the library, nor wait
+//! for a thread that does; this module waits only on the thread that calls
+//! [`MqttLink::connect`] and [`MqttLink::close`], and a publisher elsewhere
+//! waits a bounded time.
 
 use crate::config::MqttSettings;
 use crossbeam_channel::{Receiver, Sender};
@@ -41,8 +52,9 @@ pub enum MqttLinkError {
     },
 }
 
-/// A message received at QoS 1 whose acknowledgement waits for this value to
-/// be dropped: drop it once the message's effect is durable.
+/// A message received at QoS 1. In a persistent session its acknowledgement
+/// waits for this value to be dropped: drop it once the message's effect is
+/// durable. In an ephemeral one it was acknowledged on receipt.
 pub struct Delivery {
     /// The message.
     pub message: mqtt::Message,
@@ -58,14 +70,63 @@ pub enum Inbound {
     ConnectionLost,
 }
 
+/// The kind of session, and with it when messages are acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SessionKind {
+    /// MQTT 3.1.1, session kept across connections, acknowledged after effect.
+    Persistent,
+    /// MQTT 5, clean start, no session kept, acknowledged on receipt.
+    Ephemeral,
+}
+
+/// Where a client announces `online` / `offline`.
+#[derive(Debug, Clone)]
+pub struct Availability {
+    /// The topic.
+    pub topic: String,
+    /// Whether the announcements are retained.
+    pub retained: bool,
+}
+
+/// Who connects, to what, and how.
+#[derive(Debug, Clone)]
+pub struct LinkProfile {
+    /// The client id.
+    pub client_id: String,
+    /// Topic filters subscribed at QoS 1 after every (re)connection.
+    pub topics: Vec<String>,
+    /// The kind of session.
+    pub session: SessionKind,
+    /// The availability topic, also the last will.
+    pub availability: Availability,
+}
+
+impl LinkProfile {
+    /// The service's profile: its configured client id, a persistent session
+    /// and the retained [`AVAILABILITY_TOPIC`].
+    pub fn service(settings: &MqttSettings, topics: Vec<String>) -> Self {
+        Self {
+            client_id: settings.client_id.clone(),
+            topics,
+            session: SessionKind::Persistent,
+            availability: Availability {
+                topic: AVAILABILITY_TOPIC.to_string(),
+                retained: true,
+            },
+        }
+    }
+}
+
 /// A client and the stream of what it receives.
 pub struct MqttLink {
     /// The client (clone it to publish from other threads).
     pub client: mqtt::AsyncClient,
-    /// Incoming messages, each unacknowledged until dropped.
+    /// Incoming messages (in a persistent session, each unacknowledged until dropped).
     pub inbox: Receiver<Inbound>,
     /// The broker URI, for messages.
     pub uri: String,
+    /// Who connects and how.
+    profile: LinkProfile,
 }
 
 fn broker_uri(settings: &MqttSettings) -> String {
@@ -73,14 +134,15 @@ fn broker_uri(settings: &MqttSettings) -> String {
     format!("{scheme}://{}:{}", settings.host, settings.port)
 }
 
-/// Hands a message to the consumer and waits until the consumer is done with it.
-fn hand_over(inbox: &Sender<Inbound>, message: mqtt::Message) {
+/// Hands a message to the consumer; in a persistent session, waits until the
+/// consumer is done with it.
+fn hand_over(inbox: &Sender<Inbound>, message: mqtt::Message, session: SessionKind) {
     let (release, released) = crossbeam_channel::bounded::<()>(0);
     let delivery = Delivery {
         message,
         _release: release,
     };
-    if inbox.send(Inbound::Message(delivery)).is_ok() {
+    if inbox.send(Inbound::Message(delivery)).is_ok() && session == SessionKind::Persistent {
         // Returns with `Disconnected` when the consumer drops the delivery.
         let _ = released.recv();
     }
@@ -88,49 +150,73 @@ fn hand_over(inbox: &Sender<Inbound>, message: mqtt::Message) {
 
 /// Creates the client. Messages flow into [`MqttLink::inbox`] once
 /// [`MqttLink::connect`] has connected; after every (re)connection the client
-/// subscribes to `topics` at QoS 1 and announces `online`.
-pub fn open(settings: &MqttSettings, topics: &[String]) -> Result<MqttLink, MqttLinkError> {
+/// subscribes to the profile's topics at QoS 1 and announces `online`.
+pub fn open(settings: &MqttSettings, profile: LinkProfile) -> Result<MqttLink, MqttLinkError> {
     let uri = broker_uri(settings);
+    let version = match profile.session {
+        SessionKind::Persistent => mqtt::MQTT_VERSION_3_1_1,
+        SessionKind::Ephemeral => mqtt::MQTT_VERSION_5,
+    };
     let create = mqtt::CreateOptionsBuilder::new()
         .server_uri(&uri)
-        .client_id(&settings.client_id)
+        .client_id(&profile.client_id)
+        .mqtt_version(version)
         .persistence(mqtt::PersistenceType::None)
         .finalize();
     let client = mqtt::AsyncClient::new(create).map_err(|err| MqttLinkError::Setup {
         uri: uri.clone(),
         message: err.to_string(),
     })?;
-    let (inbox_tx, inbox) = crossbeam_channel::bounded(0);
+    let session = profile.session;
+    // A persistent session's callback waits for each delivery's consumer; an
+    // ephemeral one's never blocks the library's receive thread.
+    let (inbox_tx, inbox) = match session {
+        SessionKind::Persistent => crossbeam_channel::bounded(0),
+        SessionKind::Ephemeral => crossbeam_channel::unbounded(),
+    };
     client.set_message_callback(move |_, message| match message {
-        Some(message) => hand_over(&inbox_tx, message),
+        Some(message) => hand_over(&inbox_tx, message, session),
         None => {
             let _ = inbox_tx.try_send(Inbound::ConnectionLost);
         }
     });
-    let (topics, connected_uri) = (topics.to_vec(), uri.clone());
+    let (topics, connected_uri, online) = (
+        profile.topics.clone(),
+        uri.clone(),
+        availability(&profile.availability, true),
+    );
     client.set_connected_callback(move |client| {
         tracing::info!(broker = %connected_uri, "connected to MQTT broker");
         // Neither call is waited for: this runs on the client library's network thread.
         drop(client.subscribe_many(&topics, &vec![mqtt::QOS_1; topics.len()]));
-        drop(client.publish(availability(true)));
+        drop(client.publish(online.clone()));
     });
-    Ok(MqttLink { client, inbox, uri })
+    Ok(MqttLink {
+        client,
+        inbox,
+        uri,
+        profile,
+    })
 }
 
-fn availability(online: bool) -> mqtt::Message {
+fn availability(topic: &Availability, online: bool) -> mqtt::Message {
     let payload = if online { "online" } else { "offline" };
-    mqtt::Message::new_retained(AVAILABILITY_TOPIC, payload, mqtt::QOS_1)
+    if topic.retained {
+        mqtt::Message::new_retained(topic.topic.as_str(), payload, mqtt::QOS_1)
+    } else {
+        mqtt::Message::new(topic.topic.as_str(), payload, mqtt::QOS_1)
+    }
 }
 
 impl MqttLink {
-    /// Connects with a persistent session, retrying with back-off until
-    /// `give_up` says stop. Must not run on the thread that drains the inbox.
+    /// Connects, retrying with back-off until `give_up` says stop. In a
+    /// persistent session, must not run on the thread that drains the inbox.
     pub fn connect(&self, settings: &MqttSettings, give_up: &dyn Fn() -> bool) -> Result<(), MqttLinkError> {
         let setup = |message: String| MqttLinkError::Setup {
             uri: self.uri.clone(),
             message,
         };
-        let options = connect_options(settings).map_err(setup)?;
+        let options = connect_options(settings, &self.profile).map_err(setup)?;
         let mut delay = Duration::from_millis(500);
         loop {
             match self.client.connect(options.clone()).wait() {
@@ -148,7 +234,8 @@ impl MqttLink {
     /// Announces `offline` and disconnects. After it returns no message is
     /// handed over any more, so the inbox's consumer may stop.
     pub fn close(&self) {
-        if let Err(err) = self.client.publish(availability(false)).wait_for(BROKER_REPLY_LIMIT) {
+        let offline = availability(&self.profile.availability, false);
+        if let Err(err) = self.client.publish(offline).wait_for(BROKER_REPLY_LIMIT) {
             tracing::warn!("cannot publish availability: {err}");
         }
         if let Err(err) = self.client.disconnect(None).wait_for(BROKER_REPLY_LIMIT) {
@@ -157,14 +244,24 @@ impl MqttLink {
     }
 }
 
-fn connect_options(settings: &MqttSettings) -> Result<mqtt::ConnectOptions, String> {
-    let mut builder = mqtt::ConnectOptionsBuilder::new();
+fn connect_options(settings: &MqttSettings, profile: &LinkProfile) -> Result<mqtt::ConnectOptions, String> {
+    let mut builder = match profile.session {
+        SessionKind::Persistent => {
+            let mut builder = mqtt::ConnectOptionsBuilder::new();
+            builder.clean_session(false);
+            builder
+        }
+        SessionKind::Ephemeral => {
+            let mut builder = mqtt::ConnectOptionsBuilder::new_v5();
+            builder.clean_start(true);
+            builder
+        }
+    };
     builder
-        .clean_session(false)
         .keep_alive_interval(Duration::from_secs(30))
         .connect_timeout(Duration::from_secs(10))
         .automatic_reconnect(Duration::from_millis(250), Duration::from_secs(30))
-        .will_message(availability(false));
+        .will_message(availability(&profile.availability, false));
     if let Some(user) = &settings.username {
         builder.user_name(user);
     }

@@ -134,6 +134,7 @@ pub fn resume(
                     failed: record.failed_clips.clone().into_iter().collect(),
                     label: record.label.clone(),
                     closed_at: now_epoch(),
+                    dispatched: record.dispatch.clone(),
                 });
             }
             NextStep::Notify => {

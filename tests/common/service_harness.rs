@@ -12,16 +12,26 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A running `frigate-buffer run`, killed on drop.
+/// A running `frigate-buffer run` (or `worker`), killed on drop.
 pub struct Service {
     /// The process.
     pub child: Child,
 }
 
 impl Service {
+    /// `frigate-buffer run --config <config>`.
     pub fn start(config: &Path) -> Self {
+        Self::spawn("run", config)
+    }
+
+    /// `frigate-buffer worker --config <config>`.
+    pub fn worker(config: &Path) -> Self {
+        Self::spawn("worker", config)
+    }
+
+    fn spawn(command: &str, config: &Path) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_frigate-buffer"))
-            .args(["run", "--config", config.to_str().unwrap()])
+            .args([command, "--config", config.to_str().unwrap()])
             .env("FRIGATE_BUFFER_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

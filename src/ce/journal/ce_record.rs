@@ -34,6 +34,8 @@ pub struct CeRecord {
     pub clips: BTreeMap<String, PathBuf>,
     /// Camera → why its clip could not be fetched; not retried.
     pub failed_clips: BTreeMap<String, String>,
+    /// The CE's latest job publication to the cluster's workers, if any.
+    pub dispatch: Option<JobDispatch>,
     /// Whether every clip has its detection sidecar.
     pub sidecars_done: bool,
     /// Where the summary video stands.
@@ -43,6 +45,15 @@ pub struct CeRecord {
     /// Lines that could not be used (torn by a crash, unparseable, before the
     /// `opened` line, or about an unknown event), for a warning.
     pub skipped_lines: usize,
+}
+
+/// Where a CE's cluster job stands: its latest attempt and who took it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobDispatch {
+    /// The latest attempt published.
+    pub attempt: u32,
+    /// The worker that claimed that attempt, once one did.
+    pub worker: Option<String>,
 }
 
 /// One Frigate event of the CE.
@@ -138,6 +149,7 @@ impl CeRecord {
                         window: None,
                         clips: BTreeMap::new(),
                         failed_clips: BTreeMap::new(),
+                        dispatch: None,
                         sidecars_done: false,
                         summary: SummaryOutcome::Pending,
                         notified: Vec::new(),
@@ -210,6 +222,11 @@ impl CeRecord {
                 self.clips.remove(&camera);
                 self.failed_clips.insert(camera, error);
             }
+            JournalStep::Dispatched { attempt } => self.dispatch = Some(JobDispatch { attempt, worker: None }),
+            JournalStep::Claimed { attempt, worker } => match &mut self.dispatch {
+                Some(dispatch) if dispatch.attempt == attempt => dispatch.worker = Some(worker),
+                _ => return false,
+            },
             JournalStep::SidecarsDone => self.sidecars_done = true,
             JournalStep::SummaryDone { path } => {
                 self.summary = SummaryOutcome::Done(self.folder.join(path));
@@ -339,6 +356,45 @@ mod tests {
             fetched(250.0, "drive"),
             fetched(260.0, "porch"),
         ]
+    }
+
+    #[test]
+    fn a_cluster_job_remembers_its_latest_attempt_and_claimer() {
+        let dispatched = |ts: f64, attempt: u32| entry(ts, JournalStep::Dispatched { attempt });
+        let claimed = |ts: f64, attempt: u32, worker: &str| {
+            entry(
+                ts,
+                JournalStep::Claimed {
+                    attempt,
+                    worker: worker.to_string(),
+                },
+            )
+        };
+        let mut entries = fetched_both();
+        assert_eq!(fold(entries.clone()).dispatch, None);
+        entries.extend([dispatched(261.0, 1), claimed(262.0, 1, "gpu-a")]);
+        let record = fold(entries.clone());
+        assert_eq!(record.next_step(), NextStep::Process);
+        assert_eq!(
+            record.dispatch,
+            Some(JobDispatch {
+                attempt: 1,
+                worker: Some("gpu-a".to_string())
+            })
+        );
+        // Published again: unclaimed until a claim of the new attempt; a stale one is skipped.
+        entries.extend([dispatched(300.0, 2), claimed(301.0, 1, "gpu-a")]);
+        let record = fold(entries.clone());
+        assert_eq!(
+            record.dispatch,
+            Some(JobDispatch {
+                attempt: 2,
+                worker: None
+            })
+        );
+        assert_eq!(record.skipped_lines, 1);
+        entries.push(claimed(302.0, 2, "gpu-b"));
+        assert_eq!(fold(entries).dispatch.unwrap().worker.as_deref(), Some("gpu-b"));
     }
 
     #[test]

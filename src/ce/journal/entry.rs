@@ -75,6 +75,18 @@ pub enum JournalStep {
         /// Why, in one line.
         error: String,
     },
+    /// The CE was published as a job to the cluster's workers.
+    Dispatched {
+        /// Delivery attempt, from 1; a job published again counts up.
+        attempt: u32,
+    },
+    /// A worker took the CE's job.
+    Claimed {
+        /// The attempt it took.
+        attempt: u32,
+        /// The worker's id.
+        worker: String,
+    },
     /// Every fetched clip has its `detection.json`.
     SidecarsDone,
     /// The summary video is written.

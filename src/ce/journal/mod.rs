@@ -20,7 +20,7 @@ pub mod entry;
 pub mod replay;
 pub mod writer;
 
-pub use ce_record::{CeRecord, CloseWindow, JournalEvent, NextStep, SummaryOutcome};
+pub use ce_record::{CeRecord, CloseWindow, JobDispatch, JournalEvent, NextStep, SummaryOutcome};
 pub use entry::JournalStep;
 pub use replay::replay;
 pub use writer::append;

@@ -1,0 +1,232 @@
+//! How a processed CE ends, wherever it was processed (the local pipeline or
+//! a cluster worker): its results journaled, its `clip_ready` notification,
+//! then `finalized` once its analysis is known (ours, or Frigate's GenAI
+//! summary, which may come before or after the CE finishes).
+//!
+//! Owns the per-CE facts kept between hand-over and outcome, and Frigate's
+//! GenAI summaries waiting for their CE. It never touches the pipeline or the
+//! MQTT connection; notifications go to the notifier thread.
+
+use super::messages::{NotifyRequest, ReadyCe, ReviewAnalysis};
+use super::notifier::now_epoch;
+use super::shared::ServiceShared;
+use crate::ai::{read_analysis_result, AnalysisResult};
+use crate::ce::journal::{self, JournalStep};
+use crate::metrics::{CeFinalState, CeStage, ErrorKind, FrameStage};
+use crate::notify::{CeFacts, Milestone, Status};
+use crate::pipeline::ce_run::CeOutcome;
+use crate::recent_ids::RecentIds;
+use crossbeam_channel::Sender;
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// What is remembered of a CE between its hand-over and its outcome.
+struct InFlight {
+    /// Label of the first event.
+    label: String,
+    /// When the CE closed (epoch seconds).
+    closed_at: f64,
+}
+
+/// Appends `step` to the CE's journal, logging a failure.
+pub fn journal_step(folder: &Path, step: &JournalStep) {
+    if let Err(err) = journal::append(folder, now_epoch(), step) {
+        tracing::error!("{err}");
+    }
+}
+
+/// Sends the `finalized` notification of a CE with `analysis` and journals it.
+fn finalize(folder: &Path, facts: &CeFacts, analysis: &AnalysisResult, notify: &Sender<NotifyRequest>) {
+    let facts = CeFacts {
+        threat_level: analysis.potential_threat_level,
+        ..facts.clone()
+    };
+    let milestone = Milestone::Finalized {
+        title: analysis.title.clone(),
+        description: analysis.short_summary.clone(),
+    };
+    let _ = notify.send(NotifyRequest { milestone, facts });
+    journal_step(
+        folder,
+        &JournalStep::Notified {
+            status: Status::Finalized,
+        },
+    );
+}
+
+/// What Frigate's GenAI summaries are waiting for.
+#[derive(Default)]
+struct ReviewBook {
+    /// Summaries that came before their CE finished, by CE id.
+    early: HashMap<String, AnalysisResult>,
+    /// Recently finished CEs: their notification facts, and whether `finalized` went out.
+    finished: RecentIds<(CeFacts, bool)>,
+}
+
+/// Settings of [`Conclusions`].
+pub struct ConclusionSettings {
+    /// Base of the links in notifications.
+    pub public_url: String,
+    /// `ai_mode: frigate`: a CE's analysis may be Frigate's, recorded before a restart.
+    pub frigate_genai: bool,
+}
+
+/// Concludes CEs: journal, metrics and notifications.
+pub struct Conclusions {
+    /// CEs handed over and not concluded yet, by id.
+    in_flight: HashMap<String, InFlight>,
+    /// Frigate's GenAI summaries.
+    reviews: ReviewBook,
+    /// Links and modes.
+    settings: ConclusionSettings,
+    /// Notifications out.
+    notify: Sender<NotifyRequest>,
+    /// Metrics and the active-CE set.
+    shared: ServiceShared,
+}
+
+impl Conclusions {
+    /// Nothing in flight yet.
+    pub fn new(settings: ConclusionSettings, notify: Sender<NotifyRequest>, shared: ServiceShared) -> Self {
+        Self {
+            in_flight: HashMap::new(),
+            reviews: ReviewBook::default(),
+            settings,
+            notify,
+            shared,
+        }
+    }
+
+    /// Remembers what the outcome of `ce` will need.
+    pub fn expect(&mut self, ce: &ReadyCe) {
+        let flight = InFlight {
+            label: ce.label.clone(),
+            closed_at: ce.closed_at,
+        };
+        self.in_flight.insert(ce.ce_id.clone(), flight);
+    }
+
+    /// Takes a Frigate GenAI summary: finalizes a finished CE now (once),
+    /// keeps it for a CE still on its way.
+    pub fn take_review(&mut self, review: ReviewAnalysis) {
+        match self.reviews.finished.get(&review.ce_id) {
+            Some((_, true)) => {}
+            Some((facts, false)) => {
+                let facts = facts.clone();
+                finalize(&review.folder, &facts, &review.result, &self.notify);
+                self.reviews.finished.insert(&review.ce_id, (facts, true));
+            }
+            None => {
+                self.reviews.early.insert(review.ce_id.clone(), review.result);
+            }
+        }
+    }
+
+    /// Concludes a processed CE: journals its results, records its metrics,
+    /// asks for `clip_ready` and, when its analysis is known, `finalized`.
+    pub fn conclude(&mut self, outcome: &CeOutcome) {
+        let flight = self.in_flight.remove(&outcome.ce_id).unwrap_or(InFlight {
+            label: String::new(),
+            closed_at: now_epoch(),
+        });
+        tracing::info!(
+            ce = %outcome.ce_id,
+            summary = ?outcome.summary,
+            error = ?outcome.summary_error,
+            "consolidated event processed"
+        );
+        let analysis = outcome
+            .analysis
+            .clone()
+            .or_else(|| self.reviews.early.remove(&outcome.ce_id))
+            .or_else(|| {
+                self.settings
+                    .frigate_genai
+                    .then(|| read_analysis_result(&outcome.folder).map(|record| record.result))
+                    .flatten()
+            });
+        self.record_metrics(outcome, &flight);
+        journal_results(outcome);
+        let facts = self.facts(outcome, &flight);
+        let _ = self.notify.send(NotifyRequest {
+            milestone: Milestone::ClipReady,
+            facts: facts.clone(),
+        });
+        let folder = &outcome.folder;
+        journal_step(
+            folder,
+            &JournalStep::Notified {
+                status: Status::ClipReady,
+            },
+        );
+        if let Some(analysis) = &analysis {
+            finalize(folder, &facts, analysis, &self.notify);
+        }
+        journal_step(folder, &JournalStep::Finished);
+        if let Some(name) = folder.file_name() {
+            self.shared.deactivate(&name.to_string_lossy());
+        }
+        self.reviews
+            .finished
+            .insert(&outcome.ce_id, (facts, analysis.is_some()));
+    }
+
+    fn record_metrics(&self, outcome: &CeOutcome, flight: &InFlight) {
+        let metrics = &self.shared.metrics;
+        metrics.leave_ce_stage(CeStage::Processing);
+        let camera_errors = outcome.cameras.iter().filter(|c| c.error.is_some()).count() as u64;
+        (0..camera_errors).for_each(|_| metrics.record_error(ErrorKind::Decode));
+        let sampled: usize = outcome.cameras.iter().map(|c| c.sampled_frames).sum();
+        metrics.add_frames(FrameStage::Detect, sampled as u64);
+        metrics.add_frames(FrameStage::Render, outcome.summary_frames);
+        metrics.add_frames(FrameStage::Encode, outcome.summary_frames);
+        if outcome.summary.is_some() {
+            metrics.record_ce_final_state(CeFinalState::Finished);
+            let latency = (now_epoch() - flight.closed_at).max(0.0);
+            metrics.observe_ce_close_to_summary(Duration::from_secs_f64(latency));
+        } else {
+            metrics.record_error(ErrorKind::Encode);
+            metrics.record_ce_final_state(CeFinalState::Failed);
+        }
+        if outcome.analysis_error.is_some() {
+            metrics.record_error(ErrorKind::Ai);
+        }
+    }
+
+    /// The CE's notification facts, with links under the public URL.
+    fn facts(&self, outcome: &CeOutcome, flight: &InFlight) -> CeFacts {
+        let folder = &outcome.folder;
+        let link = |path: &Path| {
+            let name = path.strip_prefix(folder.parent().unwrap_or(folder)).unwrap_or(path);
+            format!("{}/files/events/{}", self.settings.public_url, name.display())
+        };
+        CeFacts {
+            ce_id: outcome.ce_id.clone(),
+            camera: outcome.primary_camera.clone().unwrap_or_default(),
+            label: flight.label.clone(),
+            camera_count: outcome.cameras.iter().filter(|c| c.sidecar.is_some()).count(),
+            image_url: outcome.preview_gif.as_deref().map(link),
+            video_url: outcome.summary.as_deref().map(link),
+            player_url: None,
+            threat_level: 0,
+        }
+    }
+}
+
+/// Journals the sidecars and the summary outcome.
+fn journal_results(outcome: &CeOutcome) {
+    let folder = &outcome.folder;
+    if outcome.cameras.iter().any(|c| c.sidecar.is_some()) {
+        journal_step(folder, &JournalStep::SidecarsDone);
+    }
+    match (&outcome.summary, &outcome.summary_error) {
+        (Some(video), _) => journal_step(folder, &JournalStep::SummaryDone { path: video.clone() }),
+        (None, error) => journal_step(
+            folder,
+            &JournalStep::SummaryFailed {
+                error: error.clone().unwrap_or_else(|| "unknown".into()),
+            },
+        ),
+    }
+}
