@@ -237,3 +237,35 @@ fn a_worker_killed_mid_job_has_its_job_done_by_the_other() {
     );
     assert!(ingest.sigterm().success());
 }
+
+#[test]
+fn a_restarted_ingest_node_takes_the_result_of_the_job_a_worker_still_held() {
+    let (rig, workers) = cluster_rig("cluster-ingest-restart", &["w1"]);
+    let mut watch = ClusterWatch::connect(&rig.broker);
+    let ingest = rig.start_service();
+    let _w1 = Service::worker(&workers[0]);
+    std::thread::sleep(Duration::from_secs(2));
+
+    // The ingest node dies once the job is taken; the worker finishes meanwhile.
+    publish_incident(&rig, "r", &["front_door", "driveway"]);
+    watch.until(Duration::from_secs(60), "a claim", |w| !w.claims.is_empty());
+    ingest.sigkill();
+    watch.until(Duration::from_secs(300), "the result", |w| !w.results.is_empty());
+    let ingest = rig.start_service();
+
+    // Back, it concludes the CE from the result waiting in its session, without publishing again.
+    let storage = rig.storage();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while finished_folders(&storage).is_empty() {
+        assert!(Instant::now() < deadline, "no finished CE");
+        watch.poll(Duration::from_millis(200));
+    }
+    watch.collect_for(Duration::from_secs(2));
+    let ce_id = watch.claims[0].1.clone();
+    assert_eq!(watch.claims, [("w1".to_string(), ce_id.clone(), 1)]);
+    assert_eq!(watch.results, [("w1".to_string(), ce_id, 1)]);
+    let folders = ce_folders(&storage);
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    assert_complete(&folders[0]);
+    assert!(ingest.sigterm().success());
+}

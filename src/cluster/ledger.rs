@@ -113,6 +113,13 @@ impl JobLedger {
         self.jobs.remove(ce_id).map(|tracked| tracked.job)
     }
 
+    /// Tracks `job` again, to be published again at `at` (its result asked
+    /// for a retry).
+    pub fn give_back(&mut self, job: JobMessage, at: Instant) {
+        let holder = Holder::GivenBack { at };
+        self.jobs.insert(job.ce_id.clone(), Tracked { job, holder });
+    }
+
     /// Takes back the jobs `worker` held, to be published again after
     /// [`GIVE_BACK_DELAY`] (by [`JobLedger::overdue`]); returns their CE ids.
     pub fn worker_gone(&mut self, worker: &str, now: Instant) -> Vec<String> {
@@ -242,5 +249,17 @@ mod tests {
         assert_eq!(ledger.complete("a").map(|j| j.attempt), Some(1));
         assert!(ledger.complete("a").is_none());
         assert!(ledger.is_empty());
+    }
+
+    #[test]
+    fn a_job_given_back_is_published_again_when_due() {
+        let t0 = Instant::now();
+        let mut ledger = JobLedger::new(TIMEOUTS);
+        ledger.track(job("a"), Some("w1".into()), t0);
+        let done = ledger.complete("a").unwrap();
+        ledger.give_back(done, t0 + Duration::from_secs(30));
+        assert!(ledger.overdue(t0 + Duration::from_secs(29)).is_empty());
+        let again = ledger.overdue(t0 + Duration::from_secs(30));
+        assert_eq!(again.iter().map(|j| j.attempt).collect::<Vec<_>>(), [2]);
     }
 }

@@ -86,6 +86,8 @@ label_set! {
         Ai => "ai",
         /// Sending a notification.
         Notify => "notify",
+        /// Writing a CE's outputs to a full storage.
+        Storage => "storage",
     }
 }
 

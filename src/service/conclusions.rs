@@ -21,6 +21,32 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
+/// How long a CE that ran out of storage space waits before it is processed again.
+pub const STORAGE_RETRY_DELAY: Duration = Duration::from_secs(30);
+
+/// What became of an outcome handed to [`Conclusions::conclude`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
+    /// The CE is done: journaled, notified.
+    Concluded,
+    /// Nothing is wrong with the CE, but it could not be written (the
+    /// storage is full): process it again after this long.
+    RetryAfter(Duration),
+}
+
+/// Whether a CE failed for want of storage space (ENOSPC, as the OS and
+/// FFmpeg word it).
+fn ran_out_of_storage(outcome: &CeOutcome) -> bool {
+    const NO_SPACE: &str = "No space left on device";
+    let camera_errors = outcome.cameras.iter().filter_map(|camera| camera.error.as_deref());
+    outcome
+        .summary_error
+        .iter()
+        .map(String::as_str)
+        .chain(camera_errors)
+        .any(|error| error.contains(NO_SPACE))
+}
+
 /// What is remembered of a CE between its hand-over and its outcome.
 struct InFlight {
     /// Label of the first event.
@@ -124,8 +150,19 @@ impl Conclusions {
     }
 
     /// Concludes a processed CE: journals its results, records its metrics,
-    /// asks for `clip_ready` and, when its analysis is known, `finalized`.
-    pub fn conclude(&mut self, outcome: &CeOutcome) {
+    /// asks for `clip_ready` and, when its analysis is known, `finalized`. A
+    /// CE that ran out of storage space is not concluded but sent back.
+    pub fn conclude(&mut self, outcome: &CeOutcome) -> Verdict {
+        if ran_out_of_storage(outcome) {
+            self.shared.metrics.record_error(ErrorKind::Storage);
+            tracing::error!(
+                ce = %outcome.ce_id,
+                folder = %outcome.folder.display(),
+                "storage full: no room for the CE's outputs; processing it again in {} s",
+                STORAGE_RETRY_DELAY.as_secs()
+            );
+            return Verdict::RetryAfter(STORAGE_RETRY_DELAY);
+        }
         let flight = self.in_flight.remove(&outcome.ce_id).unwrap_or(InFlight {
             label: String::new(),
             closed_at: now_epoch(),
@@ -170,6 +207,7 @@ impl Conclusions {
         self.reviews
             .finished
             .insert(&outcome.ce_id, (facts, analysis.is_some()));
+        Verdict::Concluded
     }
 
     fn record_metrics(&self, outcome: &CeOutcome, flight: &InFlight) {

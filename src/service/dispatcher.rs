@@ -11,7 +11,7 @@
 //! thread, because the client takes no call while the delivery this thread
 //! may be holding is unreleased.
 
-use super::conclusions::{journal_step, Conclusions};
+use super::conclusions::{journal_step, Conclusions, Verdict};
 use super::messages::{ReadyCe, ReviewAnalysis};
 use super::mqtt_link::Delivery;
 use super::shared::ServiceShared;
@@ -82,23 +82,30 @@ impl Dispatcher {
     /// results wait in the broker's session for the next start.
     pub fn run(mut self, links: DispatcherLinks) {
         let tick = crossbeam_channel::tick(Duration::from_millis(250));
+        // Their senders go when the ingest thread stops; a closed channel is then never again ready.
+        let (mut cluster, mut reviews) = (Some(links.cluster), Some(links.reviews));
         loop {
             select! {
                 recv(links.ready) -> ce => match ce {
                     Ok(ce) => self.dispatch(ce),
                     Err(_) => break,
                 },
-                recv(links.cluster) -> delivery => {
-                    if let Ok(delivery) = delivery {
+                recv(cluster.clone().unwrap_or_else(crossbeam_channel::never)) -> delivery => match delivery {
+                    Ok(delivery) => {
+                        // CEs resumed at start-up are all queued before the first
+                        // cluster message: track them first, so their results count.
+                        while let Ok(ce) = links.ready.try_recv() {
+                            self.dispatch(ce);
+                        }
                         self.on_message(&delivery.message);
                         // Acknowledged once its effect is journaled.
                         drop(delivery);
                     }
+                    Err(_) => cluster = None,
                 },
-                recv(links.reviews) -> review => {
-                    if let Ok(review) = review {
-                        self.conclusions.take_review(review);
-                    }
+                recv(reviews.clone().unwrap_or_else(crossbeam_channel::never)) -> review => match review {
+                    Ok(review) => self.conclusions.take_review(review),
+                    Err(_) => reviews = None,
                 },
                 recv(tick) -> _ => {
                     for job in self.ledger.overdue(Instant::now()) {
@@ -210,13 +217,17 @@ impl Dispatcher {
         let outcome = result
             .outcome
             .try_map_paths(|path| from_storage_relative(&self.storage, path))?;
-        if self.ledger.complete(&outcome.ce_id).is_none() {
+        let Some(job) = self.ledger.complete(&outcome.ce_id) else {
             tracing::info!(ce = %outcome.ce_id, worker = %result.worker, "result of a job no longer out ignored");
             return Ok(());
-        }
+        };
         tracing::info!(ce = %outcome.ce_id, attempt = result.attempt, worker = %result.worker, "job done");
-        self.folders.remove(&outcome.ce_id);
-        self.conclusions.conclude(&outcome);
+        match self.conclusions.conclude(&outcome) {
+            Verdict::Concluded => {
+                self.folders.remove(&outcome.ce_id);
+            }
+            Verdict::RetryAfter(delay) => self.ledger.give_back(job, Instant::now() + delay),
+        }
         Ok(())
     }
 

@@ -21,20 +21,26 @@ pub struct Service {
 impl Service {
     /// `frigate-buffer run --config <config>`.
     pub fn start(config: &Path) -> Self {
-        Self::spawn("run", config)
+        Self::spawn("run", config, Stdio::inherit())
+    }
+
+    /// `frigate-buffer run --config <config>`, its log written to `log`.
+    pub fn start_logged(config: &Path, log: &Path) -> Self {
+        Self::spawn("run", config, std::fs::File::create(log).unwrap().into())
     }
 
     /// `frigate-buffer worker --config <config>`.
     pub fn worker(config: &Path) -> Self {
-        Self::spawn("worker", config)
+        Self::spawn("worker", config, Stdio::inherit())
     }
 
-    fn spawn(command: &str, config: &Path) -> Self {
+    fn spawn(command: &str, config: &Path, log: Stdio) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_frigate-buffer"))
             .args([command, "--config", config.to_str().unwrap()])
             .env("FRIGATE_BUFFER_LOG", "info")
+            .env("NO_COLOR", "1")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .unwrap();
         Self { child }
