@@ -7,7 +7,7 @@
 mod common;
 
 use common::mosquitto::Mosquitto;
-use common::service_harness::{ce_folders, frigate_event, frigate_with_sample_clips, now, Rig, Service};
+use common::service_harness::{ce_folders, finished_ce_folders, frigate_with_sample_clips, Rig, Service};
 use common::video_info;
 use paho_mqtt as mqtt;
 use serde_json::Value;
@@ -108,31 +108,6 @@ fn cluster_rig(name: &str, workers: &[&str]) -> (Rig, Vec<PathBuf>) {
     (rig, worker_configs)
 }
 
-/// Publishes one incident on `cameras` (a person, 2 s, ended) with event ids `<tag><n>`.
-fn publish_incident(rig: &Rig, tag: &str, cameras: &[&str]) {
-    let start = now() - 2.5;
-    for (n, camera) in cameras.iter().enumerate() {
-        let id = format!("{:.6}-{tag}{n}", start + n as f64 * 0.1);
-        rig.observer
-            .publish("frigate/events", &frigate_event("new", &id, camera, start, None));
-        rig.observer.publish(
-            "frigate/events",
-            &frigate_event("end", &id, camera, start, Some(start + 2.0)),
-        );
-    }
-}
-
-/// The CE folders whose journal says `finished`.
-fn finished_folders(storage: &Path) -> Vec<PathBuf> {
-    ce_folders(storage)
-        .into_iter()
-        .filter(|folder| {
-            let journal = std::fs::read_to_string(folder.join("journal.jsonl")).unwrap_or_default();
-            journal.contains("\"step\":\"finished\"")
-        })
-        .collect()
-}
-
 /// Asserts a finished CE has its 1440×1080 summary and exactly one `clip_ready`.
 fn assert_complete(folder: &Path) {
     let name = folder.file_name().unwrap().to_string_lossy().into_owned();
@@ -159,14 +134,18 @@ fn two_workers_share_the_jobs_and_do_each_once() {
     // Four incidents, 5 s apart (the CE gap is 3 s): four CEs, four jobs.
     let cameras: [&[&str]; 4] = [&["front_door"], &["driveway"], &["front_door"], &["driveway"]];
     for (n, cameras) in cameras.iter().enumerate() {
-        publish_incident(&rig, &format!("s{n}"), cameras);
+        rig.publish_incident(&format!("s{n}"), cameras);
         watch.collect_for(Duration::from_secs(5));
     }
     watch.until(Duration::from_secs(300), "four results", |w| w.results.len() >= 4);
     let storage = rig.storage();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while finished_folders(&storage).len() < 4 {
-        assert!(Instant::now() < deadline, "finished: {:?}", finished_folders(&storage));
+    while finished_ce_folders(&storage).len() < 4 {
+        assert!(
+            Instant::now() < deadline,
+            "finished: {:?}",
+            finished_ce_folders(&storage)
+        );
         watch.poll(Duration::from_millis(200));
     }
     watch.collect_for(Duration::from_secs(2));
@@ -205,7 +184,7 @@ fn a_worker_killed_mid_job_has_its_job_done_by_the_other() {
     std::thread::sleep(Duration::from_secs(2));
 
     // A two-camera incident; whichever worker takes it is killed at once.
-    publish_incident(&rig, "k", &["front_door", "driveway"]);
+    rig.publish_incident("k", &["front_door", "driveway"]);
     watch.until(Duration::from_secs(60), "a claim", |w| !w.claims.is_empty());
     let (victim, ce_id, attempt) = watch.claims[0].clone();
     assert_eq!(attempt, 1);
@@ -215,7 +194,7 @@ fn a_worker_killed_mid_job_has_its_job_done_by_the_other() {
     watch.until(Duration::from_secs(300), "the result", |w| !w.results.is_empty());
     let storage = rig.storage();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while finished_folders(&storage).is_empty() {
+    while finished_ce_folders(&storage).is_empty() {
         assert!(Instant::now() < deadline, "no finished CE");
         watch.poll(Duration::from_millis(200));
     }
@@ -247,7 +226,7 @@ fn a_restarted_ingest_node_takes_the_result_of_the_job_a_worker_still_held() {
     std::thread::sleep(Duration::from_secs(2));
 
     // The ingest node dies once the job is taken; the worker finishes meanwhile.
-    publish_incident(&rig, "r", &["front_door", "driveway"]);
+    rig.publish_incident("r", &["front_door", "driveway"]);
     watch.until(Duration::from_secs(60), "a claim", |w| !w.claims.is_empty());
     ingest.sigkill();
     watch.until(Duration::from_secs(300), "the result", |w| !w.results.is_empty());
@@ -256,7 +235,7 @@ fn a_restarted_ingest_node_takes_the_result_of_the_job_a_worker_still_held() {
     // Back, it concludes the CE from the result waiting in its session, without publishing again.
     let storage = rig.storage();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while finished_folders(&storage).is_empty() {
+    while finished_ce_folders(&storage).is_empty() {
         assert!(Instant::now() < deadline, "no finished CE");
         watch.poll(Duration::from_millis(200));
     }

@@ -14,7 +14,9 @@
 mod common;
 
 use common::frigate_api::{ffmpeg_test_jpeg, FrigateApi, Setup};
-use common::service_harness::{ce_folders, frigate_event, frigate_with_sample_clips, now, sample_clips, Rig, Service};
+use common::service_harness::{
+    ce_folders, finished_ce_folders, frigate_event, frigate_with_sample_clips, now, sample_clips, Rig, Service,
+};
 use common::video_info;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -145,31 +147,11 @@ fn sigkill_at_random_moments_loses_no_ce_and_leaves_no_partial_file() {
     }
 }
 
-/// Publishes one two-camera incident (ended 0.5 s ago) with event ids `<tag>0`, `<tag>1`.
-fn publish_incident(rig: &Rig, tag: &str) {
-    let start = now() - 2.5;
-    for (n, camera) in ["front_door", "driveway"].iter().enumerate() {
-        let id = format!("{:.6}-{tag}{n}", start + n as f64 * 0.1);
-        rig.observer
-            .publish("frigate/events", &frigate_event("new", &id, camera, start, None));
-        rig.observer.publish(
-            "frigate/events",
-            &frigate_event("end", &id, camera, start, Some(start + 2.0)),
-        );
-    }
-}
-
 /// Waits until `count` CE folders have a journal that says `finished`; returns them.
 fn finished_ces(storage: &Path, count: usize, timeout: Duration) -> Vec<PathBuf> {
     let deadline = Instant::now() + timeout;
     loop {
-        let finished: Vec<PathBuf> = ce_folders(storage)
-            .into_iter()
-            .filter(|folder| {
-                std::fs::read_to_string(folder.join("journal.jsonl"))
-                    .is_ok_and(|journal| journal.contains("\"step\":\"finished\""))
-            })
-            .collect();
+        let finished = finished_ce_folders(storage);
         if finished.len() >= count {
             return finished;
         }
@@ -205,7 +187,7 @@ fn a_slow_frigate_that_errors_and_cuts_downloads_still_yields_a_complete_ce() {
     });
     let rig = Rig::start("faults-frigate", frigate, "");
     let service = rig.start_service();
-    publish_incident(&rig, "slow");
+    rig.publish_incident("slow", &["front_door", "driveway"]);
 
     let folders = finished_ces(&rig.storage(), 1, Duration::from_secs(300));
     let folder = &folders[0];
@@ -246,7 +228,7 @@ fn a_truncated_clip_fails_its_camera_not_the_ce() {
     });
     let rig = Rig::start("faults-truncated", frigate, "");
     let service = rig.start_service();
-    publish_incident(&rig, "cut");
+    rig.publish_incident("cut", &["front_door", "driveway"]);
 
     let folders = finished_ces(&rig.storage(), 1, Duration::from_secs(300));
     let folder = &folders[0];
@@ -312,7 +294,7 @@ fn a_full_disk_holds_the_ce_back_cleanly_until_there_is_room() {
     let log = rig.dir.path().join("service.log");
     let mut service = Service::start_logged(&rig.config, &log);
     std::thread::sleep(Duration::from_secs(2));
-    publish_incident(&rig, "full");
+    rig.publish_incident("full", &["front_door", "driveway"]);
 
     // Once both clips are on disk, the disk fills up under the pipeline.
     let journal = || {

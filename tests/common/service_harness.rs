@@ -170,6 +170,17 @@ pub fn ce_folders(storage: &Path) -> Vec<PathBuf> {
     folders
 }
 
+/// The CE folders whose journal says `finished`.
+pub fn finished_ce_folders(storage: &Path) -> Vec<PathBuf> {
+    ce_folders(storage)
+        .into_iter()
+        .filter(|folder| {
+            std::fs::read_to_string(folder.join("journal.jsonl"))
+                .is_ok_and(|journal| journal.contains("\"step\":\"finished\""))
+        })
+        .collect()
+}
+
 /// The sample's front door and driveway clips, by camera, as a Frigate server serves them.
 pub fn sample_clips() -> HashMap<String, PathBuf> {
     let sample = sample_ce();
@@ -236,5 +247,20 @@ impl Rig {
     /// The service's storage folder.
     pub fn storage(&self) -> PathBuf {
         self.dir.path().join("storage")
+    }
+
+    /// Publishes one incident on `cameras`: a person for 2 s, ended 0.5 s ago, event ids
+    /// `<start>-<tag><n>`.
+    pub fn publish_incident(&self, tag: &str, cameras: &[&str]) {
+        let start = now() - 2.5;
+        for (n, camera) in cameras.iter().enumerate() {
+            let id = format!("{:.6}-{tag}{n}", start + n as f64 * 0.1);
+            self.observer
+                .publish("frigate/events", &frigate_event("new", &id, camera, start, None));
+            self.observer.publish(
+                "frigate/events",
+                &frigate_event("end", &id, camera, start, Some(start + 2.0)),
+            );
+        }
     }
 }
