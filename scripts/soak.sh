@@ -4,6 +4,8 @@
 # (FRIGATE_BUFFER_SOAK_INTERVAL to change it).
 #   scripts/soak.sh            short mode, 3 minutes (CI)
 #   scripts/soak.sh 3600       long mode, one hour
+# Two cores sustain about one incident per 33 s of this mix, so long runs on
+# such a machine use FRIGATE_BUFFER_SOAK_INTERVAL=45 (see BENCHMARKS.md).
 # The report (CEs/min, latency p50/p95/max, RSS and descriptors over time)
 # is printed and written to target/soak-report.json.
 set -euo pipefail
