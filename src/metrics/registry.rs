@@ -348,8 +348,9 @@ mod tests {
         for (position, kind) in ErrorKind::ALL.iter().enumerate() {
             assert_eq!(kind.index(), position);
         }
-        assert_eq!(ErrorKind::ALL.len(), 8);
+        assert_eq!(ErrorKind::ALL.len(), 9);
         assert_eq!(ErrorKind::Notify.label(), "notify");
+        assert_eq!(ErrorKind::Storage.label(), "storage");
     }
 
     #[test]
