@@ -7,13 +7,23 @@
 mod common;
 
 use common::mosquitto::Mosquitto;
-use common::service_harness::{ce_folders, finished_ce_folders, frigate_with_sample_clips, Rig, Service};
+use common::service_harness::{
+    ce_folders, finished_ce_folders, frigate_with_sample_clips, OnlineWatch, Rig, Service,
+};
 use common::video_info;
 use paho_mqtt as mqtt;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// Where the workers announce `online` once they take jobs.
+const WORKER_STATUSES: &str = "frigate_buffer/cluster/workers/+";
+
+/// One worker's status topic.
+fn worker_status(id: &str) -> String {
+    format!("frigate_buffer/cluster/workers/{id}")
+}
 
 /// Collects what the cluster says on its claims and results topics.
 struct ClusterWatch {
@@ -127,9 +137,10 @@ fn two_workers_share_the_jobs_and_do_each_once() {
     let (rig, workers) = cluster_rig("cluster-spread", &["w1", "w2"]);
     let mut watch = ClusterWatch::connect(&rig.broker);
     let ingest = rig.start_service();
+    let online = OnlineWatch::new(&rig.broker, WORKER_STATUSES);
     let _w1 = Service::worker(&workers[0]);
     let _w2 = Service::worker(&workers[1]);
-    std::thread::sleep(Duration::from_secs(2));
+    online.wait_for(&[&worker_status("w1"), &worker_status("w2")], Duration::from_secs(120));
 
     // Four incidents, 5 s apart (the CE gap is 3 s): four CEs, four jobs.
     let cameras: [&[&str]; 4] = [&["front_door"], &["driveway"], &["front_door"], &["driveway"]];
@@ -177,11 +188,12 @@ fn a_worker_killed_mid_job_has_its_job_done_by_the_other() {
     let (rig, workers) = cluster_rig("cluster-kill", &["w1", "w2"]);
     let mut watch = ClusterWatch::connect(&rig.broker);
     let ingest = rig.start_service();
+    let online = OnlineWatch::new(&rig.broker, WORKER_STATUSES);
     let mut running = BTreeMap::from([
         ("w1".to_string(), Service::worker(&workers[0])),
         ("w2".to_string(), Service::worker(&workers[1])),
     ]);
-    std::thread::sleep(Duration::from_secs(2));
+    online.wait_for(&[&worker_status("w1"), &worker_status("w2")], Duration::from_secs(120));
 
     // A two-camera incident; whichever worker takes it is killed at once.
     rig.publish_incident("k", &["front_door", "driveway"]);
@@ -222,8 +234,9 @@ fn a_restarted_ingest_node_takes_the_result_of_the_job_a_worker_still_held() {
     let (rig, workers) = cluster_rig("cluster-ingest-restart", &["w1"]);
     let mut watch = ClusterWatch::connect(&rig.broker);
     let ingest = rig.start_service();
+    let online = OnlineWatch::new(&rig.broker, WORKER_STATUSES);
     let _w1 = Service::worker(&workers[0]);
-    std::thread::sleep(Duration::from_secs(2));
+    online.wait_for(&[&worker_status("w1")], Duration::from_secs(120));
 
     // The ingest node dies once the job is taken; the worker finishes meanwhile.
     rig.publish_incident("r", &["front_door", "driveway"]);

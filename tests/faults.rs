@@ -292,8 +292,7 @@ fn a_full_disk_holds_the_ce_back_cleanly_until_there_is_room() {
         }
     };
     let log = rig.dir.path().join("service.log");
-    let mut service = Service::start_logged(&rig.config, &log);
-    std::thread::sleep(Duration::from_secs(2));
+    let mut service = rig.start_logged_service(&log);
     rig.publish_incident("full", &["front_door", "driveway"]);
 
     // Once both clips are on disk, the disk fills up under the pipeline.

@@ -95,6 +95,53 @@ fn write_config(
     config
 }
 
+/// Where the service announces `online` (retained) after subscribing to Frigate's topics.
+pub const SERVICE_AVAILABILITY: &str = "frigate_buffer/available";
+
+/// Watches availability topics for live `online` announcements. The service and the workers
+/// subscribe before they announce, so an announcement means their subscriptions are in place:
+/// what is published after it reaches them, however slowly the machine started them.
+pub struct OnlineWatch {
+    _client: mqtt::Client,
+    messages: mqtt::SyncReceiver<Option<mqtt::Message>>,
+}
+
+impl OnlineWatch {
+    /// Subscribes to `filter` now, so that announcements made from here on are seen.
+    pub fn new(broker: &Mosquitto, filter: &str) -> Self {
+        static WATCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = WATCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let client = mqtt::Client::new(
+            mqtt::CreateOptionsBuilder::new()
+                .server_uri(format!("tcp://127.0.0.1:{}", broker.port))
+                .client_id(format!("online-watch-{}-{n}", std::process::id()))
+                .finalize(),
+        )
+        .unwrap();
+        let messages = client.start_consuming();
+        client.connect(None).unwrap();
+        client.subscribe(filter, 1).unwrap();
+        Self {
+            _client: client,
+            messages,
+        }
+    }
+
+    /// Waits until each of `topics` has carried a live (not retained) `online`.
+    pub fn wait_for(&self, topics: &[&str], timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut waiting: Vec<&str> = topics.to_vec();
+        while !waiting.is_empty() {
+            assert!(Instant::now() < deadline, "no 'online' within {timeout:?} on {waiting:?}");
+            if let Ok(Some(message)) = self.messages.recv_timeout(Duration::from_millis(200)) {
+                if !message.retained() && message.payload() == b"online" {
+                    waiting.retain(|topic| *topic != message.topic());
+                }
+            }
+        }
+    }
+}
+
 /// A client publishing Frigate messages and collecting notifications.
 pub struct Observer {
     /// The connection.
@@ -237,10 +284,19 @@ impl Rig {
         }
     }
 
-    /// Starts the service and gives it time to connect and subscribe.
+    /// Starts the service and waits until it has subscribed (it announces `online` right after).
     pub fn start_service(&self) -> Service {
+        let online = OnlineWatch::new(&self.broker, SERVICE_AVAILABILITY);
         let service = Service::start(&self.config);
-        std::thread::sleep(Duration::from_secs(2));
+        online.wait_for(&[SERVICE_AVAILABILITY], Duration::from_secs(120));
+        service
+    }
+
+    /// Starts the service with its log written to `log`, and waits until it has subscribed.
+    pub fn start_logged_service(&self, log: &Path) -> Service {
+        let online = OnlineWatch::new(&self.broker, SERVICE_AVAILABILITY);
+        let service = Service::start_logged(&self.config, log);
+        online.wait_for(&[SERVICE_AVAILABILITY], Duration::from_secs(120));
         service
     }
 

@@ -1,0 +1,6 @@
+//! The attack run, scripted: hostile or unlucky input against the release binary with a real
+//! Mosquitto, a stand-in Frigate and real clips. One module per attack surface; each test here
+//! failed before the fix it covers.
+
+#[path = "../common/mod.rs"]
+mod common;
