@@ -9,7 +9,10 @@ use crate::assemble::StartError;
 use crate::ce_folder;
 use crate::config::Config;
 use crate::detect::letterbox::{Letterbox, LetterboxPreprocessor};
-use crate::inference::{onnxruntime_library, DetectorSession, ModelFile};
+use crate::gpu::cuda_context::GpuContext;
+use crate::inference::gpu_providers::{GpuProviders, TensorRtCache};
+use crate::inference::onnxruntime_library::{self, OnnxRuntime};
+use crate::inference::{DetectorSession, ModelFile};
 use crate::media::ffmpeg_tool;
 use crate::media::probe::probe_clip;
 use crate::offline::{process_folder, OfflineError};
@@ -36,6 +39,9 @@ pub struct BenchReport {
     pub raw_inference_frames: usize,
     /// Raw ONNX Runtime inference throughput, frames/s.
     pub raw_inference_fps: f64,
+    /// Where the raw inference ran: `cpu`, `onnxruntime-cuda` or `onnxruntime-tensorrt`, the
+    /// same execution provider as the pipeline's detector.
+    pub raw_inference_provider: String,
     /// Frames decoded by the pipeline's detection pass.
     pub detection_pass_decoded_frames: u64,
     /// Frames run through the detector by the pipeline.
@@ -116,12 +122,16 @@ pub fn run_bench(config: &Config, dir: &Path) -> Result<BenchReport, BenchError>
     }
     let decode_fps = decode_frames as f64 / started.elapsed().as_secs_f64();
 
-    // Raw inference on sampled frames of the first clip, preprocessed beforehand.
+    // The real pipeline, end to end.
+    let run = process_folder(config, folder, true, &mut |_| {})?;
+
+    // Raw inference on sampled frames of the first clip, preprocessed beforehand, on the
+    // execution provider the pipeline's detector used.
     let detector = &config.detector;
     let runtime = onnxruntime_library::load(detector.onnxruntime_library.as_deref()).map_err(StartError::from)?;
     let model = ModelFile::read(&detector.model_path, detector.model_sha256.as_deref()).map_err(StartError::from)?;
-    let mut session =
-        DetectorSession::new_cpu(runtime, &model, config.pipeline.inference_threads).map_err(StartError::from)?;
+    let mut raw = RawInferenceSession::open(config, runtime, &model, run.backends.gpu_devices.first().copied())?;
+    let session = &mut raw.session;
     let first = clips.first().ok_or_else(|| BenchError::Step("no clip".into()))?;
     let letterbox = Letterbox::new(first.width, first.height, session.input_width, session.input_height)
         .map_err(|e| BenchError::Step(e.to_string()))?;
@@ -151,10 +161,9 @@ pub fn run_bench(config: &Config, dir: &Path) -> Result<BenchReport, BenchError>
         session.run(input, 1, &mut output).map_err(StartError::from)?;
     }
     let raw_inference_fps = inputs.len() as f64 / started.elapsed().as_secs_f64();
-    drop(session);
+    let raw_inference_provider = raw.provider.to_string();
+    drop(raw);
 
-    // The real pipeline, end to end.
-    let run = process_folder(config, folder, true, &mut |_| {})?;
     let outcome = &run.outcome;
     let decoded: u64 = clips.iter().map(|c| c.frame_count).sum();
     let sampled: u64 = outcome.cameras.iter().map(|c| c.sampled_frames as u64).sum();
@@ -167,6 +176,7 @@ pub fn run_bench(config: &Config, dir: &Path) -> Result<BenchReport, BenchError>
         decode_fps,
         raw_inference_frames: inputs.len(),
         raw_inference_fps,
+        raw_inference_provider,
         detection_pass_decoded_frames: decoded,
         detection_pass_sampled_frames: sampled,
         detection_pass_seconds: outcome.detect_seconds,
@@ -187,4 +197,49 @@ pub fn run_bench(config: &Config, dir: &Path) -> Result<BenchReport, BenchError>
         stages: run.stages.clone(),
         peak_rss_mib: peak_rss_mib(),
     })
+}
+
+/// A detector session for the raw-inference figure, on the pipeline's execution provider.
+/// Fields drop in order: the session before the stream it runs on, the stream before its context.
+struct RawInferenceSession {
+    /// The session.
+    session: DetectorSession,
+    /// `cpu` or the GPU provider's name.
+    provider: &'static str,
+    /// The stream a GPU session runs on.
+    _stream: Option<std::sync::Arc<cudarc::driver::CudaStream>>,
+    /// The device context a GPU session lives in.
+    _context: Option<GpuContext>,
+}
+
+impl RawInferenceSession {
+    /// A session on CUDA device `gpu` (the first GPU owner's) when the pipeline ran there, else on
+    /// the CPU with the pipeline's thread count.
+    fn open(config: &Config, runtime: &OnnxRuntime, model: &ModelFile, gpu: Option<usize>) -> Result<Self, BenchError> {
+        let Some(device) = gpu else {
+            let session = DetectorSession::new_cpu(runtime, model, config.pipeline.inference_threads)
+                .map_err(StartError::from)?;
+            return Ok(Self {
+                session,
+                provider: "cpu",
+                _stream: None,
+                _context: None,
+            });
+        };
+        let gpu_error = |err: String| BenchError::Step(format!("raw inference on CUDA device {device}: {err}"));
+        let context = GpuContext::open(device).map_err(|err| gpu_error(err.to_string()))?;
+        let stream = context.new_stream().map_err(|err| gpu_error(err.to_string()))?;
+        let providers = GpuProviders {
+            device,
+            stream: stream.cu_stream().cast(),
+            tensorrt: TensorRtCache::for_precision(config.pipeline.tensorrt),
+        };
+        let (session, provider) = DetectorSession::new_gpu(runtime, model, &providers).map_err(StartError::from)?;
+        Ok(Self {
+            session,
+            provider: provider.name(),
+            _stream: Some(stream),
+            _context: Some(context),
+        })
+    }
 }

@@ -19,8 +19,8 @@ pub fn run(dir: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<()> 
         r.decode_fps, r.decode_frames, r.cameras
     );
     println!(
-        "raw inference                {:>8.1} frames/s ({} frames)",
-        r.raw_inference_fps, r.raw_inference_frames
+        "raw inference                {:>8.1} frames/s ({} frames, {})",
+        r.raw_inference_fps, r.raw_inference_frames, r.raw_inference_provider
     );
     println!(
         "detection pass (end to end) {:>8.1} decoded frames/s ({} frames in {:.2} s)",
