@@ -1,5 +1,6 @@
-# frigate-buffer tasks. `make demo` sets up a fresh machine and processes the
-# bundled sample; `make test` runs the test suite.
+# frigate-buffer tasks, shortcuts for the scripts the README names: `make demo` is
+# scripts/demo.sh (sets up a fresh machine and processes the bundled sample), `make test` is
+# scripts/test.sh (sets up what the tests need and runs them).
 
 CARGO ?= cargo
 export PATH := $(HOME)/.cargo/bin:$(PATH)
@@ -9,7 +10,7 @@ BIN := target/release/frigate-buffer
 .PHONY: setup build sample demo test lint bench clean-sample
 
 setup:
-	bash scripts/setup.sh
+	bash scripts/setup.sh --tests
 
 build:
 	$(CARGO) build --release --locked
@@ -17,11 +18,11 @@ build:
 sample:
 	bash scripts/make-sample.sh $(SAMPLE)
 
-demo: setup build sample
-	$(BIN) process $(SAMPLE)
+demo:
+	bash scripts/demo.sh
 
-test: setup sample
-	$(CARGO) test --release --locked -- --test-threads=2
+test:
+	bash scripts/test.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

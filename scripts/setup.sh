@@ -1,18 +1,36 @@
 #!/usr/bin/env bash
-# Installs everything frigate-buffer needs on a fresh Debian 12 / Ubuntu 22.04+
-# machine: system packages (FFmpeg, Mosquitto for the tests, build tools), a
-# Rust toolchain when none is installed, and the ONNX Runtime library (into
-# .ort/ inside the project, not system-wide). Safe to run again.
+# Installs what frigate-buffer needs on a fresh Debian 12 / Ubuntu 22.04+ machine (a minimal
+# install will do: no make, compiler or pip needed beforehand): the packages to build and run it
+# (FFmpeg, build tools, Python for the ONNX Runtime install), a Rust toolchain when none is
+# installed, and ONNX Runtime, the GPU build when an NVIDIA driver is present (into .ort/ inside
+# the project, not system-wide; see scripts/install-onnxruntime.sh). Safe to run again.
+#
+# usage: setup.sh [--tests] [install-onnxruntime.sh options]
+#   --tests  also installs what the test suite needs: Mosquitto and Chromium.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
+with_tests=0
+onnxruntime_args=()
+for arg in "$@"; do
+  case "$arg" in
+    --tests) with_tests=1 ;;
+    *) onnxruntime_args+=("$arg") ;;
+  esac
+done
+
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-packages=(build-essential pkg-config cmake libssl-dev ffmpeg mosquitto chromium python3 python3-pip ca-certificates curl)
+# To build and run: a C toolchain and cmake (for the MQTT client library), FFmpeg, Python to unpack
+# the ONNX Runtime wheel, make for the Makefile's shortcuts.
+packages=(build-essential make pkg-config cmake libssl-dev ffmpeg python3 python3-pip ca-certificates curl)
+if [ "$with_tests" = 1 ]; then
+  packages+=(mosquitto chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -33,5 +51,5 @@ if ! command -v cargo >/dev/null 2>&1; then
   fi
 fi
 
-bash "$root/scripts/install-onnxruntime.sh"
+bash "$root/scripts/install-onnxruntime.sh" "${onnxruntime_args[@]}"
 echo "setup: done"

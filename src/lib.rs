@@ -25,7 +25,9 @@
 //! - [`ce_folder`], [`offline`], [`assemble`]: offline runs of a CE folder and
 //!   building a pipeline from a configuration; [`ce_report`]: a finished CE's
 //!   `metadata.json` and `summary.txt`.
-//! - [`fs_atomic`]: durable atomic writes; [`shipped_files`]: files shipped beside the binary.
+//! - [`fs_atomic`]: durable atomic writes; [`shipped_files`]: files shipped beside the binary;
+//!   [`runtime_libraries`]: the ONNX Runtime build and CUDA libraries the setup installed, loaded
+//!   at start-up.
 //! - [`bench`]: throughput measurements of the stages.
 //! - [`service`]: `frigate-buffer run`: MQTT ingest, fetch, coordinator, notifier threads.
 //! - [`cluster`]: scale-out across hosts: jobs over MQTT shared subscriptions, `frigate-buffer worker`.
@@ -60,6 +62,7 @@ pub mod pipeline;
 pub mod recent_ids;
 pub mod render;
 pub mod retention;
+pub mod runtime_libraries;
 pub mod service;
 pub mod shipped_files;
 pub mod sidecar;

@@ -14,6 +14,7 @@ use frigate_buffer::inference::gpu_providers::{
 use frigate_buffer::inference::onnxruntime_library::OnnxRuntime;
 use frigate_buffer::inference::{onnxruntime_library, ModelFile};
 use frigate_buffer::media::ffmpeg_tool;
+use frigate_buffer::runtime_libraries::{self, RuntimeLibraries};
 use serde_json::json;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
@@ -99,6 +100,22 @@ fn onnxruntime_report(runtime: &OnnxRuntime) -> String {
     )
 }
 
+/// The ONNX Runtime build the setup installed, and where the CUDA libraries come from.
+fn installed_build_report(installed: &RuntimeLibraries) -> String {
+    let build = installed
+        .build
+        .as_deref()
+        .unwrap_or("not recorded (installed by hand or by an older setup)");
+    match &installed.manifest {
+        Some(manifest) => format!(
+            "{build}; {} CUDA libraries listed in {}",
+            installed.cuda.len(),
+            manifest.display()
+        ),
+        None => format!("{build}; no CUDA libraries installed by the setup"),
+    }
+}
+
 /// The TensorRT engine cache: where, and what it holds.
 fn tensorrt_cache_report() -> String {
     let directory = default_tensorrt_cache_dir();
@@ -177,10 +194,25 @@ pub fn run(config: Option<&Path>, as_json: bool) -> anyhow::Result<()> {
             )
         })
         .map_err(|err| err.to_string());
-    let checks = vec![
+    let installed = runtime_libraries::preload();
+    let mut checks = vec![
         ("gpu", status(gpu_report(&driver))),
         ("nvenc", status(nvenc_report(&driver))),
         ("onnxruntime", status(onnxruntime)),
+        ("ort build", installed_build_report(installed)),
+    ];
+    checks.extend(installed.cuda.iter().map(|library| {
+        (
+            library.soname.as_str(),
+            status(
+                library
+                    .loaded
+                    .clone()
+                    .map(|()| format!("{} ({}), loaded", library.path.display(), library.origin)),
+            ),
+        )
+    }));
+    checks.extend([
         ("tensorrt", format!("cache {}", tensorrt_cache_report())),
         ("model", status(model)),
         ("ffmpeg", status(tool("ffmpeg"))),
@@ -191,7 +223,7 @@ pub fn run(config: Option<&Path>, as_json: bool) -> anyhow::Result<()> {
             status(broker_report(&config.mqtt.host, config.mqtt.port)),
         ),
         ("frigate", status(frigate_report(&config.frigate_url))),
-    ];
+    ]);
     let selection = select_backends(&config, runtime.ok());
     if as_json {
         let value = json!({

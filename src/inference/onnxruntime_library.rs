@@ -46,6 +46,9 @@ fn candidates(explicit: Option<&Path>) -> Vec<PathBuf> {
 /// configuration or `ORT_DYLIB_PATH`) overrides the search.
 pub fn load(explicit: Option<&Path>) -> Result<&'static OnnxRuntime, InferenceError> {
     let loaded = RUNTIME.get_or_init(|| {
+        // The CUDA libraries the setup installed must be in the process before ONNX Runtime
+        // looks for them by name.
+        crate::runtime_libraries::preload();
         let candidates = candidates(explicit);
         let Some(path) = candidates.first().cloned() else {
             return Err(InferenceError::LibraryNotFound {
