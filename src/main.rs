@@ -33,15 +33,16 @@ enum LogFormat {
 enum Command {
     /// Run the service: Frigate MQTT in, consolidated events out.
     Run {
-        /// Configuration file.
+        /// Configuration file [default: $FRIGATE_BUFFER_CONFIG, else /config/config.yml].
         #[arg(long)]
-        config: PathBuf,
+        config: Option<PathBuf>,
     },
     /// Run a cluster worker: take CE jobs from the MQTT broker's shared subscription and process them.
     Worker {
-        /// Configuration file (the `cluster:` section, the broker and the shared storage).
+        /// Configuration file (the `cluster:` section, the broker and the shared storage)
+        /// [default: $FRIGATE_BUFFER_CONFIG, else /config/config.yml].
         #[arg(long)]
-        config: PathBuf,
+        config: Option<PathBuf>,
     },
     /// Run the CE pipeline offline on DIR/<camera>/<clip>.mp4: sidecars, summary video, preview GIF.
     Process {
@@ -128,8 +129,8 @@ fn main() -> ExitCode {
     let args = Args::parse();
     init_logging(args.log_format);
     let result = match args.command {
-        Command::Run { config } => cli::run::run(&config),
-        Command::Worker { config } => cli::worker::run(&config),
+        Command::Run { config } => cli::run::run(&cli::service_config_path(config)),
+        Command::Worker { config } => cli::worker::run(&cli::service_config_path(config)),
         Command::Process { dir, config, json } => cli::process::run(&dir, config.as_deref(), json),
         Command::Detect { clip, config } => cli::detect::run(&clip, config.as_deref()),
         Command::Plan {

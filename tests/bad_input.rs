@@ -128,3 +128,47 @@ fn missing_folder_is_one_line_naming_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("/nonexistent/ce"), "{stderr}");
 }
+
+/// Runs the binary with `env` set (and `FRIGATE_BUFFER_CONFIG` unset unless given).
+fn frigate_buffer_with_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_frigate-buffer"));
+    command
+        .args(args)
+        .env("FRIGATE_BUFFER_LOG", "warn")
+        .env_remove("FRIGATE_BUFFER_CONFIG");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("running frigate-buffer")
+}
+
+#[test]
+fn run_without_config_reads_the_environment_then_frigates_location() {
+    let named = frigate_buffer_with_env(&["run"], &[("FRIGATE_BUFFER_CONFIG", "/nonexistent/fb.yml")]);
+    assert_eq!(named.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&named.stderr);
+    assert!(stderr.contains("/nonexistent/fb.yml"), "{stderr}");
+
+    if std::path::Path::new("/config/config.yml").exists() {
+        eprintln!("skipped the default location: /config/config.yml exists on this machine");
+        return;
+    }
+    let default = frigate_buffer_with_env(&["worker"], &[]);
+    assert_eq!(default.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&default.stderr);
+    assert!(stderr.contains("/config/config.yml"), "{stderr}");
+}
+
+#[test]
+fn a_bad_api_port_in_the_environment_exits_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    fs::write(&config, "network:\n  api_port: 5055\n").unwrap();
+    let output = frigate_buffer_with_env(
+        &["process", "/nonexistent/ce", "--config", config.to_str().unwrap()],
+        &[("API_PORT", "http")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("API_PORT") && stderr.contains("'http'"), "{stderr}");
+}

@@ -13,7 +13,7 @@ pub mod run;
 pub mod worker;
 
 use frigate_buffer::config::{Config, ConfigError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Exit code for an error: 2 for configuration errors, 1 for the rest.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
@@ -37,6 +37,20 @@ pub fn one_line(err: &anyhow::Error) -> String {
 }
 
 /// Loads the configuration file, or the defaults without one.
+/// Where `run` and `worker` read their configuration: `--config`, else `$FRIGATE_BUFFER_CONFIG`,
+/// else [`DEFAULT_SERVICE_CONFIG`].
+pub fn service_config_path(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| {
+        std::env::var_os("FRIGATE_BUFFER_CONFIG")
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    })
+    .unwrap_or_else(|| PathBuf::from(DEFAULT_SERVICE_CONFIG))
+}
+
+/// The service's configuration file when none is named, where Frigate keeps its own.
+pub const DEFAULT_SERVICE_CONFIG: &str = "/config/config.yml";
+
 pub fn load_config(path: Option<&Path>) -> Result<Config, ConfigError> {
     match path {
         Some(path) => Config::load(path),

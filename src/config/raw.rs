@@ -90,9 +90,9 @@ pub struct RawNetwork {
     pub mqtt_tls: Option<RawTls>,
     /// Frigate base URL (env `FRIGATE_URL`).
     pub frigate_url: Option<String>,
-    /// Address the HTTP API binds to.
+    /// Address the HTTP API binds to (env `API_HOST`).
     pub api_host: Option<String>,
-    /// Port of the HTTP API.
+    /// Port of the HTTP API (env `API_PORT`).
     pub api_port: Option<u16>,
     /// Bearer token the HTTP API requires (env `API_TOKEN`).
     pub api_token: Option<String>,

@@ -459,9 +459,17 @@ impl Config {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let api_port = match env_override("API_PORT") {
+            Some(port) => port.parse::<u16>().map_err(|_| {
+                ConfigError::invalid("API_PORT", "network.api_port", format!("not a port number: '{port}'"))
+            })?,
+            None => network.api_port.unwrap_or(5055),
+        };
         let api = ApiSettings {
-            host: network.api_host.clone().unwrap_or_else(|| "127.0.0.1".into()),
-            port: network.api_port.unwrap_or(5055),
+            host: env_override("API_HOST")
+                .or(network.api_host.clone())
+                .unwrap_or_else(|| "127.0.0.1".into()),
+            port: api_port,
             token: env_override("API_TOKEN")
                 .or(network.api_token.clone())
                 .filter(|t| !t.is_empty()),
