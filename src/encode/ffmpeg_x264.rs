@@ -5,8 +5,8 @@
 //! (the last lines explain a failure), killed if the encoder is dropped unfinished.
 
 use super::{EncodeError, EncoderFactory, VideoEncoder};
-use crate::pipeline::messages::VideoFormat;
 use crate::media::child_process::ToolChild;
+use crate::pipeline::messages::VideoFormat;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};

@@ -20,8 +20,7 @@ pub fn write_preview_gif(ffmpeg: &Path, video: &Path, gif: &Path) -> Result<(), 
             "gif",
         ])
         .arg(&temp);
-    let (exited, _) =
-        ToolChild::output(command).map_err(|err| format!("cannot run {}: {err}", ffmpeg.display()))?;
+    let (exited, _) = ToolChild::output(command).map_err(|err| format!("cannot run {}: {err}", ffmpeg.display()))?;
     let result = if exited.status.success() {
         fs_atomic::commit(&temp, gif).map_err(|err| format!("{}: {err}", gif.display()))
     } else {

@@ -231,7 +231,11 @@ mod tests {
         let mut tail = StderrTail::new(1);
         tail.push(&"é".repeat(1000));
         let kept = tail.one_line();
-        assert!(kept.len() <= MAX_LINE_BYTES && kept.len() >= MAX_LINE_BYTES - 1, "{}", kept.len());
+        assert!(
+            kept.len() <= MAX_LINE_BYTES && kept.len() >= MAX_LINE_BYTES - 1,
+            "{}",
+            kept.len()
+        );
         assert!(kept.chars().all(|c| c == 'é'));
     }
 
@@ -255,7 +259,14 @@ mod tests {
     /// Field 5 (the process group) of `/proc/<pid>/stat`, after the parenthesised name.
     fn process_group_of(pid: u32) -> u32 {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-        stat.rsplit(')').next().unwrap().split_whitespace().nth(2).unwrap().parse().unwrap()
+        stat.rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .nth(2)
+            .unwrap()
+            .parse()
+            .unwrap()
     }
 
     #[test]
@@ -268,6 +279,9 @@ mod tests {
         assert_ne!(process_group_of(std::process::id()), pid);
         assert!(child.wait_at_most(Duration::from_millis(100)).unwrap().is_none());
         drop(child);
-        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "sleep {pid} still exists");
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "sleep {pid} still exists"
+        );
     }
 }

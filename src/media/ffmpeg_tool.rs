@@ -31,10 +31,7 @@ pub fn version_line(tool: &Path) -> Option<String> {
     let mut command = Command::new(tool);
     command.arg("-version");
     let (_, stdout) = ToolChild::output(command).ok()?;
-    String::from_utf8_lossy(&stdout)
-        .lines()
-        .next()
-        .map(str::to_string)
+    String::from_utf8_lossy(&stdout).lines().next().map(str::to_string)
 }
 
 /// Whether `ffmpeg` lists `encoder` (e.g. `libx264`) among its encoders.

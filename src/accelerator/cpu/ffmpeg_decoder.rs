@@ -269,7 +269,9 @@ mod tests {
         assert_eq!(frames, 0);
         let message = result.unwrap_err().to_string();
         assert!(
-            message.starts_with("clip /clips/cam-1.mp4: decode failed: no frame from ffmpeg for 1 s after frame 0; stopped it"),
+            message.starts_with(
+                "clip /clips/cam-1.mp4: decode failed: no frame from ffmpeg for 1 s after frame 0; stopped it"
+            ),
             "{message}"
         );
         assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
@@ -283,7 +285,10 @@ mod tests {
         let (frames, result) = decode_all(&ffmpeg, Duration::from_secs(1));
         assert_eq!(frames, 3);
         let message = result.unwrap_err().to_string();
-        assert!(message.contains("no frame from ffmpeg for 1 s after frame 3"), "{message}");
+        assert!(
+            message.contains("no frame from ffmpeg for 1 s after frame 3"),
+            "{message}"
+        );
     }
 
     /// 600 KiB of error lines before the first frame: FFmpeg blocks on a full stderr pipe
@@ -318,6 +323,9 @@ mod tests {
         let (frames, result) = decode_all(&ffmpeg, DECODE_STALL_LIMIT);
         assert_eq!(frames, 2);
         let message = result.unwrap_err().to_string();
-        assert!(message.ends_with("ffmpeg exited with exit status: 1: disk on fire"), "{message}");
+        assert!(
+            message.ends_with("ffmpeg exited with exit status: 1: disk on fire"),
+            "{message}"
+        );
     }
 }
