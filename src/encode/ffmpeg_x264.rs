@@ -1,14 +1,15 @@
 //! Software H.264 encoding with FFmpeg's libx264, fed RGB24 frames over a pipe.
 //!
 //! Settings follow the summary contract: `-preset veryfast -crf 23`, yuv420p,
-//! `+faststart`. FFmpeg's stderr is kept (last lines) for error messages.
+//! `+faststart`. FFmpeg runs as a [`ToolChild`]: its own process group, stderr drained
+//! (the last lines explain a failure), killed if the encoder is dropped unfinished.
 
 use super::{EncodeError, EncoderFactory, VideoEncoder};
+use crate::media::child_process::ToolChild;
 use crate::pipeline::messages::VideoFormat;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::thread::JoinHandle;
+use std::process::{ChildStdin, Command, Stdio};
 
 /// Opens libx264 encoders through the `ffmpeg` program at `ffmpeg`.
 pub struct X264Factory {
@@ -27,12 +28,10 @@ impl X264Factory {
 struct X264Encoder {
     /// The output file.
     path: PathBuf,
-    /// The FFmpeg process.
-    child: Child,
+    /// The FFmpeg process, killed if the encoder is dropped unfinished.
+    child: ToolChild,
     /// Its stdin (frames go here); `None` once closed.
     stdin: Option<ChildStdin>,
-    /// Collects FFmpeg's stderr.
-    stderr: Option<JoinHandle<String>>,
 }
 
 impl EncoderFactory for X264Factory {
@@ -42,7 +41,8 @@ impl EncoderFactory for X264Factory {
 
     fn open(&self, path: &Path, format: VideoFormat) -> Result<Box<dyn VideoEncoder>, EncodeError> {
         let size = format!("{}x{}", format.width, format.height);
-        let mut child = Command::new(&self.ffmpeg)
+        let mut command = Command::new(&self.ffmpeg);
+        command
             .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
             .args([
                 "-f",
@@ -62,43 +62,31 @@ impl EncoderFactory for X264Factory {
             .args(["-movflags", "+faststart", "-f", "mp4"])
             .arg(path)
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|err| EncodeError::Failed {
-                path: path.to_path_buf(),
-                message: format!("cannot start {}: {err}", self.ffmpeg.display()),
-            })?;
-        let stdin = child.stdin.take();
-        let stderr = child.stderr.take().map(|mut pipe| {
-            std::thread::spawn(move || {
-                let mut text = String::new();
-                let _ = pipe.read_to_string(&mut text);
-                text
-            })
-        });
+            .stdout(Stdio::null());
+        let mut child = ToolChild::spawn(command).map_err(|err| EncodeError::Failed {
+            path: path.to_path_buf(),
+            message: format!("cannot start {}: {err}", self.ffmpeg.display()),
+        })?;
+        let stdin = child.take_stdin();
         Ok(Box::new(X264Encoder {
             path: path.to_path_buf(),
             child,
             stdin,
-            stderr,
         }))
     }
 }
 
 impl X264Encoder {
+    /// Closes stdin, waits for FFmpeg, and describes the failure with how it ended.
     fn failure(&mut self, context: &str) -> EncodeError {
         self.stdin = None;
-        let _ = self.child.wait();
-        let stderr = self.stderr.take().and_then(|h| h.join().ok()).unwrap_or_default();
-        let last = stderr
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no message");
+        let message = match self.child.wait() {
+            Ok(exited) => format!("{context}: ffmpeg {}", exited.describe()),
+            Err(err) => format!("{context}: waiting for ffmpeg: {err}"),
+        };
         EncodeError::Failed {
             path: self.path.clone(),
-            message: format!("{context}: {last}"),
+            message,
         }
     }
 }
@@ -114,25 +102,17 @@ impl VideoEncoder for X264Encoder {
 
     fn finish(mut self: Box<Self>) -> Result<(), EncodeError> {
         self.stdin = None;
-        let status = self.child.wait().map_err(|err| EncodeError::Failed {
+        let exited = self.child.wait().map_err(|err| EncodeError::Failed {
             path: self.path.clone(),
-            message: err.to_string(),
+            message: format!("waiting for ffmpeg: {err}"),
         })?;
-        if status.success() {
+        if exited.status.success() {
             Ok(())
         } else {
-            Err(self.failure(&format!("ffmpeg exited with {status}")))
-        }
-    }
-}
-
-impl Drop for X264Encoder {
-    fn drop(&mut self) {
-        // An encoder dropped without `finish` (abort, shutdown) must not leave
-        // an FFmpeg process behind.
-        if self.stdin.take().is_some() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            Err(EncodeError::Failed {
+                path: self.path.clone(),
+                message: format!("ffmpeg {}", exited.describe()),
+            })
         }
     }
 }

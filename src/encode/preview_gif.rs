@@ -1,14 +1,16 @@
 //! The `notification.gif` preview: the first 5 s of the summary at 5 fps,
-//! 480 px wide, made by FFmpeg with a generated palette, written atomically.
+//! 480 px wide, made by FFmpeg (a [`ToolChild`]) with a generated palette, written atomically.
 
 use crate::fs_atomic;
+use crate::media::child_process::ToolChild;
 use std::path::Path;
 use std::process::Command;
 
-/// Writes the preview GIF of `video` to `gif`; the error is FFmpeg's last line.
+/// Writes the preview GIF of `video` to `gif`; the error ends with FFmpeg's last lines.
 pub fn write_preview_gif(ffmpeg: &Path, video: &Path, gif: &Path) -> Result<(), String> {
     let temp = fs_atomic::temp_path_for(gif);
-    let output = Command::new(ffmpeg)
+    let mut command = Command::new(ffmpeg);
+    command
         .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-t", "5", "-i"])
         .arg(video)
         .args([
@@ -17,18 +19,12 @@ pub fn write_preview_gif(ffmpeg: &Path, video: &Path, gif: &Path) -> Result<(), 
             "-f",
             "gif",
         ])
-        .arg(&temp)
-        .output()
-        .map_err(|err| format!("cannot start {}: {err}", ffmpeg.display()))?;
-    let result = if output.status.success() {
+        .arg(&temp);
+    let (exited, _) = ToolChild::output(command).map_err(|err| format!("cannot run {}: {err}", ffmpeg.display()))?;
+    let result = if exited.status.success() {
         fs_atomic::commit(&temp, gif).map_err(|err| format!("{}: {err}", gif.display()))
     } else {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        Err(format!(
-            "{}: ffmpeg failed: {}",
-            gif.display(),
-            stderr.lines().last().unwrap_or("no message")
-        ))
+        Err(format!("{}: ffmpeg {}", gif.display(), exited.describe()))
     };
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);

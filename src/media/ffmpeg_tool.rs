@@ -1,8 +1,9 @@
 //! Locating the FFmpeg command-line tools.
 //!
 //! Owns the lookup (`FFMPEG`/`FFPROBE` environment variables, then `PATH`)
-//! and the version line shown by `doctor`. Running them is up to the callers.
+//! and the version line shown by `doctor`. Running them is [`super::child_process`]'s job.
 
+use super::child_process::ToolChild;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,20 +28,19 @@ fn is_executable(path: &Path) -> bool {
 
 /// First line of `<tool> -version`, e.g. `ffmpeg version 5.1.6-0+deb12u1 ...`.
 pub fn version_line(tool: &Path) -> Option<String> {
-    let output = Command::new(tool).arg("-version").output().ok()?;
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .next()
-        .map(str::to_string)
+    let mut command = Command::new(tool);
+    command.arg("-version");
+    let (_, stdout) = ToolChild::output(command).ok()?;
+    String::from_utf8_lossy(&stdout).lines().next().map(str::to_string)
 }
 
 /// Whether `ffmpeg` lists `encoder` (e.g. `libx264`) among its encoders.
 pub fn has_encoder(ffmpeg: &Path, encoder: &str) -> bool {
-    Command::new(ffmpeg)
-        .args(["-hide_banner", "-encoders"])
-        .output()
-        .map(|out| {
-            String::from_utf8_lossy(&out.stdout)
+    let mut command = Command::new(ffmpeg);
+    command.args(["-hide_banner", "-encoders"]);
+    ToolChild::output(command)
+        .map(|(_, stdout)| {
+            String::from_utf8_lossy(&stdout)
                 .lines()
                 .any(|line| line.split_whitespace().nth(1) == Some(encoder))
         })

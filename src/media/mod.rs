@@ -6,7 +6,9 @@
 //!   keyframes), from the demuxer or, for other containers, from ffprobe.
 //! - [`probe_cache`]: the metadata-probe stage's memo of probe results.
 //! - [`ffmpeg_tool`]: locating the FFmpeg command-line tools.
+//! - [`child_process`]: running them: own process group, stderr drained, killed on drop.
 
+pub mod child_process;
 pub mod ffmpeg_tool;
 pub mod mp4;
 pub mod probe;

@@ -10,6 +10,7 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
+use super::child_process::ToolChild;
 use super::ffmpeg_tool;
 use super::mp4::sample_table::keyframe_frame_indices;
 use super::mp4::{Mp4Error, Mp4VideoTrack};
@@ -86,6 +87,12 @@ pub enum ProbeError {
         /// ffprobe's error output joined into one line.
         message: String,
     },
+    /// The clip's video track holds no frame (an MP4 cut before its first fragment).
+    #[error("clip {}: has no video frames", path.display())]
+    NoFrames {
+        /// The clip at fault.
+        path: PathBuf,
+    },
     /// ffprobe's report lacks something the pipeline needs.
     #[error("clip {}: ffprobe report unusable: {detail}", path.display())]
     FfprobeReport {
@@ -105,7 +112,8 @@ impl ProbeError {
             | Self::FfprobeMissing { path }
             | Self::FfprobeSpawn { path, .. }
             | Self::FfprobeFailed { path, .. }
-            | Self::FfprobeReport { path, .. } => path,
+            | Self::FfprobeReport { path, .. }
+            | Self::NoFrames { path } => path,
         }
     }
 }
@@ -116,18 +124,25 @@ pub fn probe_clip(path: &Path) -> Result<ClipMetadata, ProbeError> {
     probe_clip_with(path, || ffmpeg_tool::locate("ffprobe"))
 }
 
-/// [`probe_clip`] with the ffprobe lookup given, run only if ffprobe is needed.
+/// [`probe_clip`] with the ffprobe lookup given, run only if ffprobe is needed. A clip
+/// without a single video frame is an error here, before any decoder sees it.
 fn probe_clip_with(path: &Path, locate_ffprobe: impl FnOnce() -> Option<PathBuf>) -> Result<ClipMetadata, ProbeError> {
-    match Mp4VideoTrack::open(path) {
-        Ok(track) => Ok(metadata_from_track(&track)),
+    let metadata = match Mp4VideoTrack::open(path) {
+        Ok(track) => metadata_from_track(&track),
         Err(err) if err.kind.other_demuxer_may_read() => {
             let ffprobe = locate_ffprobe().ok_or_else(|| ProbeError::FfprobeMissing {
                 path: path.to_path_buf(),
             })?;
-            probe_with_ffprobe(path, &ffprobe)
+            probe_with_ffprobe(path, &ffprobe)?
         }
-        Err(err) => Err(err.into()),
+        Err(err) => return Err(err.into()),
+    };
+    if metadata.frame_count == 0 {
+        return Err(ProbeError::NoFrames {
+            path: path.to_path_buf(),
+        });
     }
+    Ok(metadata)
 }
 
 fn metadata_from_track(track: &Mp4VideoTrack) -> ClipMetadata {
@@ -190,31 +205,31 @@ struct FfprobeFormat {
 }
 
 fn probe_with_ffprobe(path: &Path, ffprobe: &Path) -> Result<ClipMetadata, ProbeError> {
-    let output = Command::new(ffprobe)
+    let mut command = Command::new(ffprobe);
+    command
         .args(["-v", "error", "-select_streams", "v:0", "-print_format", "json"])
         .args([
             "-show_entries",
             "stream=codec_name,width,height,duration:format=duration:packet=pts,dts,flags",
         ])
-        .arg(path)
-        .output()
-        .map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => ProbeError::FfprobeMissing {
-                path: path.to_path_buf(),
-            },
-            _ => ProbeError::FfprobeSpawn {
-                path: path.to_path_buf(),
-                source,
-            },
-        })?;
-    if !output.status.success() {
+        .arg(path);
+    let (exited, stdout) = ToolChild::output(command).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => ProbeError::FfprobeMissing {
+            path: path.to_path_buf(),
+        },
+        _ => ProbeError::FfprobeSpawn {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    if !exited.status.success() {
         return Err(ProbeError::FfprobeFailed {
             path: path.to_path_buf(),
-            status: output.status.to_string(),
-            message: one_line(&String::from_utf8_lossy(&output.stderr)),
+            status: exited.status.to_string(),
+            message: exited.stderr.one_line(),
         });
     }
-    let report: FfprobeReport = serde_json::from_slice(&output.stdout).map_err(|err| ProbeError::FfprobeReport {
+    let report: FfprobeReport = serde_json::from_slice(&stdout).map_err(|err| ProbeError::FfprobeReport {
         path: path.to_path_buf(),
         detail: format!("invalid JSON: {err}"),
     })?;
@@ -262,15 +277,6 @@ fn metadata_from_report(path: &Path, report: FfprobeReport) -> Result<ClipMetada
         keyframes: keyframe_frame_indices(&packets),
         probed_by: ProbeMethod::Ffprobe,
     })
-}
-
-/// Joins non-empty trimmed lines with "; " so a subprocess message stays one line.
-fn one_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 #[cfg(test)]
@@ -354,6 +360,26 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains('\n'), "{message}");
+    }
+
+    /// A fragmented MP4 cut after its `moov`: a video track, no sample.
+    #[test]
+    fn a_track_without_frames_is_rejected_naming_the_clip() {
+        let whole = std::fs::read(fragmented_h264_mp4()).unwrap();
+        let mut kept = Vec::new();
+        let mut at = 0;
+        while at + 8 <= whole.len() {
+            let size = u32::from_be_bytes(whole[at..at + 4].try_into().unwrap()) as usize;
+            if matches!(&whole[at + 4..at + 8], b"ftyp" | b"moov") {
+                kept.extend_from_slice(&whole[at..at + size]);
+            }
+            at += size;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let clip = dir.path().join("cam-1.mp4");
+        std::fs::write(&clip, kept).unwrap();
+        let err = probe_clip(&clip).unwrap_err();
+        assert_eq!(err.to_string(), format!("clip {}: has no video frames", clip.display()));
     }
 
     #[test]
