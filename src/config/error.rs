@@ -37,12 +37,41 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    /// Shorthand for [`ConfigError::InvalidKey`].
+    /// Shorthand for [`ConfigError::InvalidKey`]. The key and the message may quote values from
+    /// the file; their control characters (a newline inside a quoted value) are written as
+    /// escapes, so the error stays on one line.
     pub fn invalid(path: impl Into<PathBuf>, key: impl Into<String>, message: impl Into<String>) -> Self {
         Self::InvalidKey {
             path: path.into(),
-            key: key.into(),
-            message: message.into(),
+            key: single_line(key.into()),
+            message: single_line(message.into()),
         }
+    }
+}
+
+/// `text` with each control character written as its escape (`\n`, `\u{1b}`).
+fn single_line(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use std::path::Path;
+
+    #[test]
+    fn a_value_with_a_newline_is_quoted_on_one_line() {
+        // Found by the `config` fuzz target (corpus/config/newline-in-value-crash.yaml): YAML folds
+        // the blank line of this plain scalar into one newline inside the pipeline selector.
+        let text = "pipeline: &c Paths givepw\n\n  ev";
+        let err = Config::from_yaml(text, Path::new("fuzz.yaml")).unwrap_err();
+        let message = err.to_string();
+        assert!(!message.contains('\n'), "{message}");
+        assert!(message.contains("'Paths givepw\\nev'"), "{message}");
     }
 }
