@@ -2,7 +2,9 @@
 //!
 //! Owns the folder conventions of `process`, `plan` and `detect`: which
 //! sub-folders are cameras, which file is a camera's clip, and the wall-clock
-//! start of the CE. It only lists the folder; clips are probed elsewhere.
+//! start of the CE, and [`camera_dir`], the one way a camera's folder is
+//! named under a CE folder. It only lists the folder; clips are probed
+//! elsewhere.
 
 use crate::pipeline::messages::CameraClip;
 use std::path::{Path, PathBuf};
@@ -35,6 +37,35 @@ pub enum CeFolderError {
         /// The folder.
         path: PathBuf,
     },
+}
+
+/// A camera name that would not name one sub-folder of the CE folder.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: camera name {camera:?} does not name a folder inside the CE folder", folder.display())]
+pub struct CameraDirError {
+    /// The CE folder.
+    pub folder: PathBuf,
+    /// The rejected camera name.
+    pub camera: String,
+}
+
+/// `<ce_folder>/<camera>`, the folder of a camera's files, provided `camera`
+/// is exactly one plain path segment (not empty, `.`, `..`, absolute, with a
+/// separator or a control character), so the result stays inside the CE
+/// folder whatever the name.
+pub fn camera_dir(ce_folder: &Path, camera: &str) -> Result<PathBuf, CameraDirError> {
+    let mut components = Path::new(camera).components();
+    let single_segment = matches!(components.next(), Some(std::path::Component::Normal(_)))
+        && components.next().is_none()
+        && !camera.contains(['/', '\\'])
+        && !camera.chars().any(char::is_control);
+    if !single_segment {
+        return Err(CameraDirError {
+            folder: ce_folder.to_path_buf(),
+            camera: camera.to_owned(),
+        });
+    }
+    Ok(ce_folder.join(camera))
 }
 
 /// Lists the camera sub-folders of `dir` and picks each camera's clip: the
@@ -157,6 +188,31 @@ mod tests {
         fs::create_dir_all(ce.join("cam")).unwrap();
         let folder = scan(&ce).unwrap();
         assert_eq!(start_epoch(&folder), 1_700_000_000.0);
+    }
+
+    #[test]
+    fn a_camera_dir_is_one_folder_inside_the_ce_folder() {
+        let ce = Path::new("/storage/events/1700000000_abcdef12");
+        assert_eq!(camera_dir(ce, "front_door").unwrap(), ce.join("front_door"));
+        assert_eq!(camera_dir(ce, "cam.v2").unwrap(), ce.join("cam.v2"));
+        for camera in [
+            "",
+            ".",
+            "..",
+            "../../../x",
+            "/abs/path",
+            "a/b",
+            "a\\b",
+            "x/..",
+            "./x",
+            "cam\u{1b}[31m",
+        ] {
+            let error = camera_dir(ce, camera).unwrap_err();
+            assert_eq!(error.camera, camera);
+            assert!(error
+                .to_string()
+                .starts_with("/storage/events/1700000000_abcdef12: camera name"));
+        }
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub mod frigate;
 pub mod fs_atomic;
 pub mod gpu;
 pub mod inference;
+pub mod log_fields;
 pub mod media;
 pub mod metrics;
 pub mod motion;

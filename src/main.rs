@@ -120,7 +120,10 @@ fn init_logging(format: LogFormat) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
-        LogFormat::Human => builder.with_target(false).init(),
+        LogFormat::Human => builder
+            .with_target(false)
+            .fmt_fields(frigate_buffer::log_fields::EscapingFields)
+            .init(),
         LogFormat::Json => builder.json().init(),
     }
 }

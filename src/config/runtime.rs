@@ -5,6 +5,7 @@
 
 use super::raw::RawConfig;
 use super::{ClusterSettings, ConfigError, PipelinePreset};
+use crate::frigate::CameraName;
 use crate::shipped_files;
 use crate::timeline::PlanParams;
 use std::path::{Path, PathBuf};
@@ -153,7 +154,7 @@ impl std::fmt::Debug for AiConfig {
 #[derive(Debug, Clone)]
 pub struct CameraSettings {
     /// Frigate camera name.
-    pub name: String,
+    pub name: CameraName,
     /// Labels that start a consolidated event (empty: any).
     pub labels: Vec<String>,
 }
@@ -450,11 +451,10 @@ impl Config {
             .into_iter()
             .enumerate()
             .map(|(index, camera)| {
-                if camera.name.is_empty() {
-                    return Err(invalid(&format!("cameras[{index}].name"), "must not be empty".into()));
-                }
+                let name = CameraName::parse(&camera.name)
+                    .map_err(|error| invalid(&format!("cameras[{index}].name"), error.to_string()))?;
                 Ok(CameraSettings {
-                    name: camera.name,
+                    name,
                     labels: camera.labels,
                 })
             })

@@ -7,6 +7,7 @@ use super::messages::{FetchRequest, NotifyRequest, ReadyCe, SnapshotJob};
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
 use crate::ce::journal::{self, JournalStep};
+use crate::ce_folder::camera_dir;
 use crate::frigate::http::FrigateClient;
 use crate::metrics::{CeStage, ErrorKind};
 use crate::notify::{CeFacts, Milestone};
@@ -33,7 +34,13 @@ fn fetch_snapshot(client: &FrigateClient, job: &SnapshotJob, links: &Links, shar
         // Discarded or canceled since it opened: its folder must not come back.
         return;
     }
-    let dest = job.folder.join(&job.camera).join("snapshot.jpg");
+    let dest = match camera_dir(&job.folder, &job.camera) {
+        Ok(camera_folder) => camera_folder.join("snapshot.jpg"),
+        Err(error) => {
+            tracing::error!(ce = %job.ce_id, "snapshot not fetched: {error}");
+            return;
+        }
+    };
     if let Err(error) = client.fetch_snapshot(&job.event_id, &dest) {
         shared.metrics.record_error(ErrorKind::Fetch);
         tracing::warn!(ce = %job.ce_id, camera = %job.camera, "snapshot not fetched: {error}");
@@ -99,18 +106,19 @@ pub fn run_fetch(
                 });
                 continue;
             }
-            let folder = job.folder.join(camera);
-            let dest = folder.join(clip_file_name(camera));
             let event_ids = job.event_ids.get(camera).cloned().unwrap_or_default();
-            let fetched = std::fs::create_dir_all(&folder)
-                .map_err(|err| format!("{}: {err}", folder.display()))
-                .and_then(|()| {
+            let fetched = camera_dir(&job.folder, camera)
+                .map_err(|err| err.to_string())
+                .and_then(|folder| {
+                    std::fs::create_dir_all(&folder).map_err(|err| format!("{}: {err}", folder.display()))?;
+                    let dest = folder.join(clip_file_name(camera));
                     client
                         .fetch_clip(camera, job.window_start, job.window_end, &event_ids, &dest)
+                        .map(|clip| (clip, dest))
                         .map_err(|err| err.to_string())
                 });
             let step = match fetched {
-                Ok(clip) => {
+                Ok((clip, dest)) => {
                     tracing::info!(ce = %job.ce_id, camera, source = ?clip.source, bytes = clip.bytes, "clip fetched");
                     clips.push(CameraClip {
                         camera: camera.clone(),

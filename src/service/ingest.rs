@@ -34,7 +34,7 @@ fn event_update(kind: &frigate_mqtt::EventKind, event: &FrigateEvent) -> EventUp
             frigate_mqtt::EventKind::End => EventKind::End,
         },
         id: event.id.clone(),
-        camera: event.camera.clone(),
+        camera: event.camera.to_string(),
         label: event.label.clone(),
         sub_label: event.sub_label.as_ref().map(|s| s.name.clone()),
         start_time: event.start_time,

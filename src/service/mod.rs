@@ -88,7 +88,7 @@ fn lifecycle_config(config: &Config) -> LifecycleConfig {
             .cameras
             .iter()
             .map(|c| CameraFilter {
-                name: c.name.clone(),
+                name: c.name.to_string(),
                 labels: c.labels.clone(),
             })
             .collect(),

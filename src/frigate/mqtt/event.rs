@@ -9,7 +9,9 @@ use std::fmt;
 
 use serde::de::{self, value::MapAccessDeserializer, Deserialize, Deserializer, MapAccess, Visitor};
 
+use super::frigate_id::frigate_id;
 use super::SubLabel;
+use crate::frigate::CameraName;
 
 /// An axis-aligned box `[x1, y1, x2, y2]` in pixels of the camera's detect resolution.
 pub type PixelBox = [f64; 4];
@@ -42,9 +44,10 @@ pub enum EventKind {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct FrigateEvent {
     /// Frigate's event id, `"<start_ts>-<6 chars>"`; the key for clips and snapshots over HTTP.
+    #[serde(deserialize_with = "frigate_id")]
     pub id: String,
     /// The camera that tracks the object.
-    pub camera: String,
+    pub camera: CameraName,
     /// The detector's label, e.g. `person`, `car`.
     pub label: String,
     /// Who or what the object was identified as, once it was.

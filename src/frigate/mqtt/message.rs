@@ -215,7 +215,7 @@ mod tests {
         };
         assert_eq!(update.kind, TrackedObjectUpdateKind::Description);
         assert_eq!(update.id, EVENT_ID);
-        assert_eq!(update.camera.as_deref(), Some("front_door"));
+        assert_eq!(update.camera.as_ref().map(|camera| camera.as_str()), Some("front_door"));
         assert_eq!(
             update.extra["description"],
             "A man in a grey jacket carries a small cardboard box up the driveway and sets it down on the porch \
@@ -370,6 +370,31 @@ mod tests {
             error_text("frigate/events", r#"{"type": "started", "after": {}}"#),
             "frigate/events: type: unknown variant `started`, expected one of `new`, `update`, `end`"
         );
+    }
+
+    #[test]
+    fn camera_names_and_ids_that_are_not_frigate_names_make_the_message_malformed() {
+        let event = |id: &str, camera: &str| {
+            let after = serde_json::json!({"id": id, "camera": camera, "label": "person", "start_time": 1});
+            serde_json::json!({"type": "new", "after": after}).to_string()
+        };
+        assert_eq!(
+            error_text("frigate/events", &event("1.5-abc", "../../../x")),
+            r#"frigate/events: after.camera: camera name "../../../x" may only contain letters, digits, '_' and '-'"#
+        );
+        assert_eq!(
+            error_text("frigate/events", &event("1.5-abc", "")),
+            "frigate/events: after.camera: camera name must not be empty"
+        );
+        assert_eq!(
+            error_text("frigate/events", &event("..", "porch")),
+            r#"frigate/events: after.id: id ".." is not a Frigate id (letters, digits, '.', '_' and '-', not '.' or '..')"#
+        );
+        let review = r#"{"type": "new", "after": {"id": "r", "camera": "a/b", "start_time": 1, "severity": "alert"}}"#;
+        assert!(error_text("frigate/reviews", review).starts_with("frigate/reviews: after.camera: camera name \"a/b\""));
+        let update = r#"{"type": "face", "id": "1.5-abc", "camera": "/abs/path"}"#;
+        assert!(error_text("frigate/tracked_object_update", update)
+            .starts_with("frigate/tracked_object_update: camera: camera name \"/abs/path\""));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! - `genai`: the GenAI summary of a review item ([`GenAiMetadata`], [`ThreatLevel`]).
 //! - `tracked_object`: `tracked_object_update` payloads ([`TrackedObjectUpdate`]).
 //! - `sub_label`: [`SubLabel`], the name given to a recognised object, in either shape Frigate sends.
+//! - `frigate_id`: the check on event and review ids ([`CameraName`](crate::frigate::CameraName)
+//!   checks camera names), so neither can become a path, a URL segment or a forged log line.
 //! - `error`: [`PayloadError`], whose one-line messages name the topic and the field at fault.
 //!
 //! Decoding is pure: bytes in, typed values out. The MQTT client, logging and metrics live in the
@@ -15,6 +17,7 @@
 
 mod error;
 mod event;
+mod frigate_id;
 mod genai;
 mod message;
 mod review;

@@ -5,7 +5,9 @@
 //! everything but `type`, `id`, `camera`, `start_time` and `severity` may be missing. It may not
 //! decide what a review means for a consolidated event.
 
+use super::frigate_id::frigate_id;
 use super::{GenAiMetadata, SubLabel};
+use crate::frigate::CameraName;
 
 /// One `reviews` message.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -37,9 +39,10 @@ pub enum ReviewKind {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct Review {
     /// Frigate's review id, `"<start_ts>-<6 chars>"`.
+    #[serde(deserialize_with = "frigate_id")]
     pub id: String,
     /// The camera whose activity this is.
-    pub camera: String,
+    pub camera: CameraName,
     /// When the activity started, epoch seconds.
     pub start_time: f64,
     /// When the activity ended, epoch seconds; `None` until the `end` message.

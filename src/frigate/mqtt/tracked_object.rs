@@ -5,6 +5,9 @@
 //! payload as JSON, since each kind carries different members and new kinds appear between
 //! Frigate releases. It may not interpret the kind-specific members.
 
+use super::frigate_id::frigate_id;
+use crate::frigate::CameraName;
+
 /// One `tracked_object_update` message.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct TrackedObjectUpdate {
@@ -12,9 +15,10 @@ pub struct TrackedObjectUpdate {
     #[serde(rename = "type")]
     pub kind: TrackedObjectUpdateKind,
     /// The tracked object's Frigate event id, as in `events`.
+    #[serde(deserialize_with = "frigate_id")]
     pub id: String,
     /// The camera that tracks the object; Frigate's documented `description` example omits it.
-    pub camera: Option<String>,
+    pub camera: Option<CameraName>,
     /// Every other member, e.g. `description`, `name`, `plate`, `score`, `timestamp`.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -76,7 +80,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(update.kind, TrackedObjectUpdateKind::Lpr);
-        assert_eq!(update.camera.as_deref(), Some("driveway"));
+        assert_eq!(update.camera.as_ref().map(|camera| camera.as_str()), Some("driveway"));
         assert_eq!(update.extra.len(), 4);
         assert_eq!(update.extra["plate"], "AB12CDE");
         assert_eq!(update.extra["name"], serde_json::Value::Null);
