@@ -235,12 +235,6 @@ mod tests {
         values.iter().flat_map(|&v| [v; 3]).collect()
     }
 
-    /// A thumbnail at full size, so its pixels are exactly `values`.
-    fn grey(width: u32, values: &[u8]) -> GreyThumbnail {
-        let height = values.len() as u32 / width;
-        GreyThumbnail::from_rgb(&grey_frame(values), width, height, width).unwrap()
-    }
-
     #[test]
     fn luma_follows_bt601() {
         let rgb = [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255];
