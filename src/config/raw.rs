@@ -204,6 +204,8 @@ pub struct RawDetection {
     pub confidence_threshold: Option<f32>,
     /// IoU above which overlapping boxes of a class are merged.
     pub iou_threshold: Option<f32>,
+    /// Weight of a new sampled frame in the motion background average.
+    pub motion_background_alpha: Option<f64>,
     /// Path of `libonnxruntime.so` (env `ORT_DYLIB_PATH`).
     pub onnxruntime_library: Option<PathBuf>,
 }

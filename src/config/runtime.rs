@@ -25,6 +25,8 @@ pub struct DetectorConfig {
     pub confidence_threshold: f32,
     /// IoU of class-aware NMS.
     pub iou_threshold: f32,
+    /// Weight of a new sampled frame in the motion background average, in (0, 1].
+    pub motion_background_alpha: f64,
     /// Detect every n-th decoded frame.
     pub frame_interval: u32,
     /// Explicit ONNX Runtime library, if configured.
@@ -309,6 +311,15 @@ impl Config {
                 format!("must be within 0..1, got {iou_threshold}"),
             ));
         }
+        let motion_background_alpha = detection
+            .motion_background_alpha
+            .unwrap_or(crate::motion::background::DEFAULT_BACKGROUND_ALPHA);
+        if !(motion_background_alpha > 0.0 && motion_background_alpha <= 1.0) {
+            return Err(invalid(
+                "detection.motion_background_alpha",
+                format!("must be above 0 and at most 1, got {motion_background_alpha}"),
+            ));
+        }
         let labels = detection.labels.unwrap_or_else(|| vec!["person".to_string()]);
         if labels.is_empty() {
             return Err(invalid("detection.labels", "must name at least one label".into()));
@@ -523,6 +534,7 @@ impl Config {
                 labels,
                 confidence_threshold,
                 iou_threshold,
+                motion_background_alpha,
                 frame_interval,
                 onnxruntime_library: env_override("ORT_DYLIB_PATH")
                     .map(PathBuf::from)

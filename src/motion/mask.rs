@@ -1,8 +1,8 @@
-//! Grey thumbnails of frames and the 1-bit motion mask between two of them.
+//! Grey thumbnails of frames and the bit-packed motion mask.
 //!
-//! Owns the CPU computation of the motion mask (BT.601 luma, area-averaged
-//! downscale, absolute difference, threshold) and the mask's bit-packed layout,
-//! which a GPU backend reproduces from device memory. Finding blobs in the
+//! Owns the CPU grey thumbnail (BT.601 luma, area-averaged downscale) and the
+//! mask's bit-packed layout, which a GPU backend reproduces from device
+//! memory. Which pixels move is `motion::background`; finding blobs in the
 //! mask belongs to `motion::contours`.
 
 /// Width of the grey thumbnail unless configured otherwise.
@@ -39,7 +39,7 @@ pub enum MotionError {
         /// Length handed in.
         actual: usize,
     },
-    /// Two thumbnails of different sizes cannot be compared.
+    /// A thumbnail of another size than the background it is compared with.
     #[error(
         "cannot compare a {previous_width}x{previous_height} thumbnail with a {current_width}x{current_height} one"
     )]
@@ -171,7 +171,7 @@ fn bin_bounds(len: u32, bins: u32) -> Vec<usize> {
         .collect()
 }
 
-/// Which thumbnail pixels changed between two sampled frames, one bit each.
+/// Which thumbnail pixels moved in a sampled frame, one bit each.
 ///
 /// Layout (shared with the GPU backend): row-major, each row starts on a byte
 /// boundary and takes `ceil(width / 8)` bytes; pixel `x` of a row is bit
@@ -199,37 +199,6 @@ impl MotionMask {
             });
         }
         Ok(Self { width, height, bits })
-    }
-
-    /// Marks the pixels whose luma differs by more than `threshold` between
-    /// `previous` and `current`.
-    pub fn between(previous: &GreyThumbnail, current: &GreyThumbnail, threshold: u8) -> Result<Self, MotionError> {
-        if (previous.width, previous.height) != (current.width, current.height) {
-            return Err(MotionError::SizeMismatch {
-                previous_width: previous.width,
-                previous_height: previous.height,
-                current_width: current.width,
-                current_height: current.height,
-            });
-        }
-        let width = current.width as usize;
-        let stride = row_bytes(current.width);
-        let mut bits = vec![0u8; stride * current.height as usize];
-        let rows = previous
-            .pixels
-            .chunks_exact(width)
-            .zip(current.pixels.chunks_exact(width));
-        for (mask_row, (previous_row, current_row)) in bits.chunks_exact_mut(stride).zip(rows) {
-            let groups = previous_row.chunks(8).zip(current_row.chunks(8));
-            for (byte, (previous_group, current_group)) in mask_row.iter_mut().zip(groups) {
-                for (bit, (p, c)) in previous_group.iter().zip(current_group).enumerate() {
-                    if p.abs_diff(*c) > threshold {
-                        *byte |= 1 << bit;
-                    }
-                }
-            }
-        }
-        Self::from_bits(current.width, current.height, bits)
     }
 
     /// Mask width in pixels.
@@ -264,12 +233,6 @@ mod tests {
     /// An RGB frame whose pixels have the given luma values (R = G = B keeps them exact).
     fn grey_frame(values: &[u8]) -> Vec<u8> {
         values.iter().flat_map(|&v| [v; 3]).collect()
-    }
-
-    /// A thumbnail at full size, so its pixels are exactly `values`.
-    fn grey(width: u32, values: &[u8]) -> GreyThumbnail {
-        let height = values.len() as u32 / width;
-        GreyThumbnail::from_rgb(&grey_frame(values), width, height, width).unwrap()
     }
 
     #[test]
@@ -309,31 +272,6 @@ mod tests {
             "{err}"
         );
         assert!(GreyThumbnail::from_rgb(&[], 0, 0, 320).is_err());
-    }
-
-    #[test]
-    fn mask_marks_differences_over_the_threshold() {
-        // 9 px wide so that a row spills into a second byte.
-        let previous = grey(9, &[100; 18]);
-        let mut values = [100u8; 18];
-        values[1] = 126; // +26: moved
-        values[2] = 75; // -25: not over the threshold
-        values[8] = 0; // second byte of row 0
-        values[9 + 3] = 200;
-        let mask = MotionMask::between(&previous, &grey(9, &values), DEFAULT_DIFF_THRESHOLD).unwrap();
-        let moved: Vec<(u32, u32)> = (0..2)
-            .flat_map(|y| (0..9).map(move |x| (x, y)))
-            .filter(|&(x, y)| mask.get(x, y))
-            .collect();
-        assert_eq!(moved, vec![(1, 0), (8, 0), (3, 1)]);
-        assert_eq!(mask.bits, vec![0b0000_0010, 0b1, 0b0000_1000, 0]);
-        assert!(!mask.get(9, 0));
-    }
-
-    #[test]
-    fn mask_needs_equal_sizes() {
-        let err = MotionMask::between(&grey(2, &[0; 4]), &grey(4, &[0; 4]), 25).unwrap_err();
-        assert!(err.to_string().contains("2x2 thumbnail with a 4x1"), "{err}");
     }
 
     #[test]

@@ -158,6 +158,12 @@ fn choose_cameras(scores: &[Vec<f64>], primary: Option<usize>, hysteresis: f64) 
 /// run before it (as already merged, so a chain of short runs all join the
 /// long run before them); a short first run takes the camera of the second
 /// run. Lengths are judged on the runs as chosen, before any merging.
+///
+/// A deliberate departure from the predecessor, which merged a short run into
+/// the preceding run's camera *as chosen before merging*: after an earlier
+/// merge that could bring back a camera that shows no one for several
+/// seconds. Here a short run follows the camera actually shown before it, so
+/// a camera merged away never comes back through its neighbour.
 fn merge_short_runs(assignment: &[usize], min_run: usize) -> Vec<usize> {
     let runs = run_lengths(assignment);
     let mut merged: Vec<usize> = Vec::with_capacity(assignment.len());

@@ -20,18 +20,17 @@ const MIN_CROP_SIDE_SHARE: f64 = 0.4;
 /// A box the crop follows, in native pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct FocusBox {
-    /// `[x1, y1, x2, y2]`.
+    /// `[x1, y1, x2, y2]`; the box's centre is its midpoint (a stored
+    /// `centerpoint` is not used, as the predecessor did not).
     bbox: [f64; 4],
     /// Weight of the box's centre: its area as recorded in the sidecar.
     area: f64,
-    /// Centre of the box as recorded in the sidecar.
-    center: [f64; 2],
 }
 
 /// The raw crop of `camera` at time `t` (SPEC §7): centred on the
 /// area-weighted centre of the followed boxes, sized by the zoom rule when
-/// `tracking_target_frame_percent > 0` and boxes exist, else by the no-zoom
-/// rule, and clamped inside the native frame.
+/// `tracking_target_frame_percent > 0` and the boxes' union has an area,
+/// else by the no-zoom rule, and clamped inside the native frame.
 pub fn crop_at(camera: &CameraSidecar, t: f64, params: &PlanParams) -> CropRect {
     let frame = camera.native;
     let boxes = focus_boxes(&camera.sidecar, t, &params.label, params.hold_window_sec);
@@ -39,11 +38,12 @@ pub fn crop_at(camera: &CameraSidecar, t: f64, params: &PlanParams) -> CropRect 
         let frame_center = [f64::from(frame.0) / 2.0, f64::from(frame.1) / 2.0];
         return CropRect::centered(frame_center, scaled_to_fit(params.output_size, frame), frame);
     };
-    let size = if params.tracking_target_frame_percent > 0.0 {
+    let zoomed = if params.tracking_target_frame_percent > 0.0 {
         zoom_size(&boxes, frame, params)
     } else {
-        scaled_to_fit(params.output_size, frame)
+        None
     };
+    let size = zoomed.unwrap_or_else(|| scaled_to_fit(params.output_size, frame));
     CropRect::centered(center, size, frame)
 }
 
@@ -63,7 +63,6 @@ fn focus_boxes(sidecar: &Sidecar, t: f64, label: &str, hold_window_sec: f64) -> 
             .map(|d| FocusBox {
                 bbox: d.bbox,
                 area: d.area() as f64,
-                center: d.center(),
             })
             .collect()
     };
@@ -82,7 +81,6 @@ fn focus_boxes(sidecar: &Sidecar, t: f64, label: &str, hold_window_sec: f64) -> 
         .map(|m| FocusBox {
             bbox: m.bbox,
             area: m.area as f64,
-            center: box_center(m.bbox),
         })
         .into_iter()
         .collect()
@@ -111,53 +109,55 @@ fn nearest_entry_with_label<'a>(
         })
 }
 
-/// Area-weighted mean of the box centres; the plain mean when every area is
-/// 0; `None` without boxes.
+/// Area-weighted mean of the box midpoints, a box of area 0 or less
+/// weighing 1 (the predecessor's rule); `None` without boxes.
 fn weighted_center(boxes: &[FocusBox]) -> Option<[f64; 2]> {
     if boxes.is_empty() {
         return None;
     }
-    let total_area: f64 = boxes.iter().map(|b| b.area).sum();
-    let weight = |b: &FocusBox| {
-        if total_area > 0.0 {
-            b.area / total_area
-        } else {
-            1.0 / boxes.len() as f64
-        }
-    };
-    Some(boxes.iter().fold([0.0, 0.0], |[x, y], b| {
-        [x + weight(b) * b.center[0], y + weight(b) * b.center[1]]
-    }))
+    let weight = |b: &FocusBox| if b.area > 0.0 { b.area } else { 1.0 };
+    let (sum_x, sum_y, total) = boxes.iter().fold((0.0, 0.0, 0.0), |(x, y, total), b| {
+        let [cx, cy] = box_center(b.bbox);
+        (x + cx * weight(b), y + cy * weight(b), total + weight(b))
+    });
+    Some([sum_x / total, sum_y / total])
 }
 
-/// SPEC §7 zoom rule: content = union of `boxes`, each side padded by 10 % of
-/// the union's width/height (at least 1 px), clipped to the frame; crop area =
-/// content area / (percent / 100) at the output aspect; each side clamped to
-/// `[0.4 × source side, source side]`, then made even (`rect::even_side`).
-fn zoom_size(boxes: &[FocusBox], frame: (u32, u32), params: &PlanParams) -> (u32, u32) {
-    let union = boxes.iter().fold(
-        [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY],
-        |[x1, y1, x2, y2], b| {
-            [
-                x1.min(b.bbox[0]),
-                y1.min(b.bbox[1]),
-                x2.max(b.bbox[2]),
-                y2.max(b.bbox[3]),
-            ]
-        },
-    );
+/// SPEC §7 zoom rule, in the predecessor's arithmetic: content = union of
+/// `boxes` (folded from `[frame_w, frame_h, 0, 0]`), each side padded by 10 %
+/// of the union's width/height (at least 1 px), clipped to the frame; crop
+/// area = content area / (percent / 100) at the output aspect; each side
+/// `int(side)` clamped to `[max(1, int(0.4 × source side)), source side]` and
+/// made even (`rect::even_side`). `None` (no zoom) when the union or the
+/// padded, clipped content has no area.
+fn zoom_size(boxes: &[FocusBox], frame: (u32, u32), params: &PlanParams) -> Option<(u32, u32)> {
     let (frame_w, frame_h) = (f64::from(frame.0), f64::from(frame.1));
+    let union = boxes.iter().fold([frame_w, frame_h, 0.0, 0.0], |[x1, y1, x2, y2], b| {
+        [
+            x1.min(b.bbox[0]),
+            y1.min(b.bbox[1]),
+            x2.max(b.bbox[2]),
+            y2.max(b.bbox[3]),
+        ]
+    });
+    if union[0] >= union[2] || union[1] >= union[3] {
+        return None;
+    }
     let pad_x = (CONTENT_PADDING_SHARE * (union[2] - union[0])).max(1.0);
     let pad_y = (CONTENT_PADDING_SHARE * (union[3] - union[1])).max(1.0);
-    let content_w = ((union[2] + pad_x).min(frame_w) - (union[0] - pad_x).max(0.0)).max(0.0);
-    let content_h = ((union[3] + pad_y).min(frame_h) - (union[1] - pad_y).max(0.0)).max(0.0);
-    let crop_area = content_w * content_h / (params.tracking_target_frame_percent / 100.0);
+    let content_w = (union[2] + pad_x).min(frame_w) - (union[0] - pad_x).max(0.0);
+    let content_h = (union[3] + pad_y).min(frame_h) - (union[1] - pad_y).max(0.0);
+    let content_area = content_w * content_h;
+    if content_area <= 0.0 {
+        return None;
+    }
+    let crop_area = content_area / (params.tracking_target_frame_percent / 100.0);
     let aspect = f64::from(params.output_size.0) / f64::from(params.output_size.1);
-    let side = |len: f64, source: f64| len.clamp(MIN_CROP_SIDE_SHARE * source, source);
-    (
-        even_side(side((crop_area * aspect).sqrt(), frame_w), frame.0),
-        even_side(side((crop_area / aspect).sqrt(), frame_h), frame.1),
-    )
+    let min_side = |source: f64| ((MIN_CROP_SIDE_SHARE * source).trunc() as u32).max(1);
+    Some((
+        even_side((crop_area * aspect).sqrt(), min_side(frame_w), frame.0),
+        even_side((crop_area / aspect).sqrt(), min_side(frame_h), frame.1),
+    ))
 }
 
 #[cfg(test)]
@@ -205,16 +205,32 @@ mod tests {
 
     #[test]
     fn sides_are_even_on_an_odd_source() {
-        // Full-source sides 1921×1081 become 1920×1080; centre (960.5,540.5)
-        // → x round(0.5) = 1, y 1.
+        // Full-source sides 1921×1081 become 1920×1080 (lowest bit cleared);
+        // centre (960.5,540.5) → x int(0.5) = 0, y 0 (rounding would give 1).
         let cam = one_person((1921, 1081), [0.0, 0.0, 1921.0, 1081.0]);
-        assert_eq!(crop(&cam, 0.0), [1, 1, 1920, 1080]);
+        assert_eq!(crop(&cam, 0.0), [0, 0, 1920, 1080]);
+    }
+
+    #[test]
+    fn odd_truncated_sides_drop_their_lowest_bit() {
+        // Box 601×301 at [100,100,701,401]: union padded by 60.1/30.1 →
+        // 721.2×361.2 = 260497.4 px² → /0.4 = 651243.6 → w sqrt(868324.8) =
+        // 931.8 → 931 → 930, h sqrt(488432.7) = 698.9 → 698. Centre
+        // (400.5,250.5) → x int(400.5 − 465) → 0, y int(250.5 − 349) → 0.
+        let cam = one_person((1920, 1080), [100.0, 100.0, 701.0, 401.0]);
+        assert_eq!(crop(&cam, 0.0), [0, 0, 930, 698]);
+        // The same box at [1000,500,1601,801]: centre (1300.5,650.5) →
+        // x int(835.5) = 835, y int(301.5) = 301.
+        let cam = one_person((1920, 1080), [1000.0, 500.0, 1601.0, 801.0]);
+        assert_eq!(crop(&cam, 0.0), [835, 301, 930, 698]);
     }
 
     #[test]
     fn two_boxes_use_the_area_weighted_centre() {
         // Areas 10000 at (150,150) and 40000 at (500,200): centre (430,190).
-        // Union 500×200 padded → 600×240 = 144000 → 360000 → 768 × 519.6→520.
+        // Union 500×200 padded → 600×240 = 144000 → 360000 → w 692.8 → 768
+        // (the minimum, int(0.4 × 1920)), h int(519.6) = 519 → 518;
+        // corner int(430 − 384) = 46, int(190 − 259) → 0.
         let cam = camera(
             "a",
             (1920, 1080),
@@ -224,7 +240,7 @@ mod tests {
                 &[],
             )],
         );
-        assert_eq!(crop(&cam, 0.0), [46, 0, 768, 520]);
+        assert_eq!(crop(&cam, 0.0), [46, 0, 768, 518]);
     }
 
     fn held_camera() -> CameraSidecar {
@@ -303,17 +319,30 @@ mod tests {
     }
 
     #[test]
-    fn zero_area_boxes_average_their_centres_plainly() {
-        let point = |x: f64, y: f64| FocusBox {
-            bbox: [x, y, x, y],
+    fn zero_area_boxes_weigh_one_and_centres_are_bbox_midpoints() {
+        // Areas 0 (weight 1) at midpoint (100,50) and 3 at midpoint (300,150):
+        // x = (100 + 3·300) / 4 = 250, y = (50 + 3·150) / 4 = 125.
+        let point = FocusBox {
+            bbox: [100.0, 50.0, 100.0, 50.0],
             area: 0.0,
-            center: [x, y],
         };
-        assert_eq!(
-            weighted_center(&[point(100.0, 50.0), point(300.0, 150.0)]),
-            Some([200.0, 100.0])
-        );
+        let small = FocusBox {
+            bbox: [299.0, 149.0, 301.0, 151.0],
+            area: 3.0,
+        };
+        assert_eq!(weighted_center(&[point, small]), Some([250.0, 125.0]));
         assert_eq!(weighted_center(&[]), None);
+    }
+
+    #[test]
+    fn the_centre_is_the_bbox_midpoint_not_the_stored_centerpoint() {
+        // bbox [700,300,1200,900] has midpoint (950,600); the sidecar says
+        // (100,100). Size as in `single_box_zoom_by_hand` (1200×900), so the
+        // corner is int(950 − 600) = 350, int(600 − 450) = 150.
+        let mut cam = one_person((1920, 1080), [700.0, 300.0, 1200.0, 900.0]);
+        let sidecar = std::sync::Arc::make_mut(&mut cam.sidecar);
+        sidecar.entries[0].detections[0].centerpoint = Some([100.0, 100.0]);
+        assert_eq!(crop(&cam, 0.0), [350, 150, 1200, 900]);
     }
 
     #[test]

@@ -164,12 +164,12 @@ mod tests {
         // Same-camera neighbours join: each start is the previous end.
         assert_eq!(plan.slices[6].crop_start, plan.slices[5].crop_end);
         // B at 12 s follows its person centred at (400,500): content 480×720
-        // → 864000 px² → raw zoom crop 1073.3→1074 × 804.98→804 at x −137 → 0,
-        // y 98, so the raw crop's centre is (537,500). Its scalar is constant
-        // over the run, so the smoothed crop has the same area at 4:3:
-        // sqrt(863496×4/3) = 1072.9995 → 1072, sqrt(863496×3/4) = 804.75 → 804,
-        // centred on (537,500) → x 1, y 98.
-        assert_eq!(<[u32; 4]>::from(plan.slices[6].crop_start), [1, 98, 1072, 804]);
+        // → 864000 px² → raw zoom crop int(1073.3) = 1073 → 1072 ×
+        // int(804.98) = 804 at x int(−136) → 0, y 98, so the raw crop's centre
+        // is (536,500). Its scalar is constant over the run, so the smoothed
+        // crop has the same area at 4:3: sqrt(861888 × 4/3) = 1072 and
+        // sqrt(861888 × 3/4) = 804, centred on (536,500) → x 0, y 98.
+        assert_eq!(<[u32; 4]>::from(plan.slices[6].crop_start), [0, 98, 1072, 804]);
     }
 
     #[test]
@@ -189,9 +189,9 @@ mod tests {
                 "native": {"a": [1920, 1080]},
                 "slices": [
                     {"camera": "a", "start_sec": 0.0, "end_sec": 2.0,
-                     "crop_start": [240, 0, 1440, 1080], "crop_end": [240, 0, 1440, 1080]},
+                     "crop_start": [241, 0, 1438, 1080], "crop_end": [241, 0, 1438, 1080]},
                     {"camera": "a", "start_sec": 2.0, "end_sec": 3.0,
-                     "crop_start": [240, 0, 1440, 1080], "crop_end": [240, 0, 1440, 1080]}
+                     "crop_start": [241, 0, 1438, 1080], "crop_end": [241, 0, 1438, 1080]}
                 ]
             })
         );

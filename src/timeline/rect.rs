@@ -4,8 +4,14 @@
 //! Owns `CropRect` (serialised as `[x, y, w, h]`), centring and clamping inside
 //! a frame, linear interpolation, even side lengths and uniform down-scaling.
 //! It does not decide where a crop goes or how big it is: `crop`,
-//! `smoothing` and `ai_frames` do. Every real-to-integer step rounds half away
-//! from zero (`f64::round`) unless a function says otherwise.
+//! `smoothing` and `ai_frames` do.
+//!
+//! The integer rules are the predecessor's, exactly (SPEC §7): sizes and
+//! corners truncate toward zero (its `int(...)`), sizes then drop their lowest
+//! bit, and corners are clamped inside the frame afterwards. Rounding to
+//! nearest instead moves crops by up to 4 px against the predecessor's.
+//! Only `lerp`, which the predecessor did per output frame in its own way,
+//! rounds to nearest.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,7 +44,7 @@ impl From<CropRect> for [u32; 4] {
 impl CropRect {
     /// The rectangle of `size` (each side capped at the frame's) centred on
     /// `center` as nearly as the frame allows: the left edge is
-    /// `round(cx − w/2)` clamped to `[0, frame_w − w]`, likewise the top edge.
+    /// `int(cx − w/2)` (truncated) clamped to `[0, frame_w − w]`, likewise the top edge.
     pub fn centered(center: [f64; 2], size: (u32, u32), frame: (u32, u32)) -> Self {
         let w = size.0.min(frame.0);
         let h = size.1.min(frame.1);
@@ -81,32 +87,33 @@ impl CropRect {
     }
 }
 
-/// `round(center − len/2)` clamped so that `[edge, edge + len]` lies in `[0, frame_side]`.
+/// `int(center − len/2)` clamped so that `[edge, edge + len]` lies in
+/// `[0, frame_side]`. Truncating a negative value and flooring it agree once
+/// clamped at 0, so a plain truncation is the predecessor's rule.
 fn clamped_edge(center: f64, len: u32, frame_side: u32) -> u32 {
     let max_edge = f64::from(frame_side.saturating_sub(len));
-    (center - f64::from(len) / 2.0).round().clamp(0.0, max_edge) as u32
+    (center - f64::from(len) / 2.0).trunc().clamp(0.0, max_edge) as u32
 }
 
-/// The even integer nearest to `len` (`2 × round(len / 2)`), kept within
-/// `[2, max_side]` by stepping to the next even number inside (so an odd
-/// `max_side` yields at most `max_side − 1`). A side below 2 px is returned as is.
-pub fn even_side(len: f64, max_side: u32) -> u32 {
-    let largest_even = max_side - max_side % 2;
-    if largest_even == 0 {
-        return max_side;
-    }
-    let nearest_even = 2.0 * (len / 2.0).round();
-    nearest_even.clamp(2.0, f64::from(largest_even)) as u32
+/// A crop side from a real length, as the predecessor made it:
+/// `int(len)` (truncated) clamped to `[min_side, max_side]`, then the lowest
+/// bit cleared (`& ~1`), never below 1. An odd `max_side` therefore yields at
+/// most `max_side − 1`.
+pub fn even_side(len: f64, min_side: u32, max_side: u32) -> u32 {
+    let truncated = len.trunc().clamp(0.0, f64::from(u32::MAX)) as u32;
+    let clamped = truncated.min(max_side).max(min_side);
+    (clamped & !1).max(1)
 }
 
 /// `size` unchanged when it fits in `frame`; otherwise scaled down uniformly
-/// by `min(frame_w / w, frame_h / h)`, each side rounded and capped at the frame's.
+/// by `min(frame_w / w, frame_h / h)`, each side truncated (`int(side × scale)`)
+/// and capped at the frame's.
 pub fn scaled_to_fit(size: (u32, u32), frame: (u32, u32)) -> (u32, u32) {
     if size.0 <= frame.0 && size.1 <= frame.1 {
         return size;
     }
     let scale = (f64::from(frame.0) / f64::from(size.0)).min(f64::from(frame.1) / f64::from(size.1));
-    let side = |len: u32, cap: u32| ((f64::from(len) * scale).round() as u32).min(cap);
+    let side = |len: u32, cap: u32| ((f64::from(len) * scale).trunc() as u32).min(cap);
     (side(size.0, frame.0), side(size.1, frame.1))
 }
 
@@ -128,11 +135,11 @@ mod tests {
     }
 
     #[test]
-    fn centred_rect_rounds_half_away_and_clamps_at_both_edges() {
+    fn centred_rect_truncates_and_clamps_at_both_edges() {
         let frame = (1920, 1080);
-        // 1000.5 − 100 = 900.5 → 901.
-        let mid = CropRect::centered([1000.5, 540.0], (200, 100), frame);
-        assert_eq!((mid.x, mid.y), (901, 490));
+        // 1000.9 − 100 = 900.9 → 900; 540.5 − 50 = 490.5 → 490.
+        let mid = CropRect::centered([1000.9, 540.5], (200, 100), frame);
+        assert_eq!((mid.x, mid.y), (900, 490));
         let left_top = CropRect::centered([10.0, 10.0], (200, 100), frame);
         assert_eq!((left_top.x, left_top.y), (0, 0));
         let right_bottom = CropRect::centered([1915.0, 1079.0], (200, 100), frame);
@@ -164,12 +171,16 @@ mod tests {
     }
 
     #[test]
-    fn even_side_rounds_to_nearest_even_within_bounds() {
-        assert_eq!(even_side(464.758, 1080), 464);
-        assert_eq!(even_side(465.2, 1080), 466);
-        assert_eq!(even_side(1081.0, 1081), 1080);
-        assert_eq!(even_side(0.4, 1080), 2);
-        assert_eq!(even_side(5.0, 1), 1);
+    fn even_side_truncates_clamps_then_clears_the_lowest_bit() {
+        // int(465.9) = 465 → 464; int(467.0) = 467 → 466.
+        assert_eq!(even_side(465.9, 1, 1080), 464);
+        assert_eq!(even_side(467.0, 1, 1080), 466);
+        // Clamped to an odd maximum first: 1081 → 1080.
+        assert_eq!(even_side(2000.0, 1, 1081), 1080);
+        // Clamped to an odd minimum first: int(0.4 × 1921) = 768 stays 768,
+        // int(0.4 × 1081) = 432; a minimum of 433 becomes 432.
+        assert_eq!(even_side(100.0, 433, 1081), 432);
+        assert_eq!(even_side(0.4, 1, 1080), 1);
     }
 
     #[test]
@@ -177,6 +188,8 @@ mod tests {
         assert_eq!(scaled_to_fit((1440, 1080), (1920, 1080)), (1440, 1080));
         // 1280×720: min(1280/1440, 720/1080) = 2/3 → 960×720.
         assert_eq!(scaled_to_fit((1440, 1080), (1280, 720)), (960, 720));
+        // 1000×700: min(0.694…, 0.648…) = 0.6481 → 933.3 → 933 (truncated), 700.
+        assert_eq!(scaled_to_fit((1440, 1080), (1000, 700)), (933, 700));
         // 640×480: min(0.444…, 0.444…) → 640×480.
         assert_eq!(scaled_to_fit((1440, 1080), (640, 480)), (640, 480));
     }

@@ -12,6 +12,7 @@ pub mod frigate_api;
 pub mod mosquitto;
 pub mod openai_stub;
 pub mod service_harness;
+pub mod slow_box;
 
 /// The project root.
 pub fn root() -> PathBuf {

@@ -1,6 +1,6 @@
 //! The CPU detection pass over one clip: decode every frame, and on every
 //! `frame_interval`-th one letterbox it into the batch, compute its motion
-//! mask against the previous sampled frame, run the detector when the batch is
+//! mask against the clip's background model, run the detector when the batch is
 //! full, and emit one `SampledFrame` per sampled frame in order.
 
 use super::ffmpeg_decoder::FfmpegDecoder;
@@ -8,7 +8,8 @@ use crate::accelerator::{AcceleratorError, DetectStats};
 use crate::detect::letterbox::{Letterbox, LetterboxPreprocessor};
 use crate::detect::postprocess::Postprocessor;
 use crate::inference::{BatchSupport, DetectorSession};
-use crate::motion::mask::{GreyThumbnail, MotionMask, DEFAULT_DIFF_THRESHOLD, DEFAULT_THUMBNAIL_WIDTH};
+use crate::motion::background::MotionBackground;
+use crate::motion::mask::{thumbnail_size, GreyThumbnail, MotionMask, DEFAULT_DIFF_THRESHOLD, DEFAULT_THUMBNAIL_WIDTH};
 use crate::pipeline::messages::{DetectJob, SampledFrame};
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ struct PendingFrame {
     frame_number: u64,
     /// Presentation time in seconds.
     timestamp_sec: f64,
-    /// Motion against the previous sampled frame.
+    /// Motion against the background (none for the seeding first frame).
     motion: Option<MotionMask>,
 }
 
@@ -34,6 +35,8 @@ pub struct DetectionPass {
     batch: usize,
     /// Detect every n-th decoded frame.
     frame_interval: u32,
+    /// Weight of a new sampled frame in the motion background.
+    motion_alpha: f64,
     /// The `ffmpeg` executable.
     ffmpeg: PathBuf,
     /// Decoded frames buffered ahead.
@@ -51,6 +54,7 @@ impl DetectionPass {
         postprocess: Postprocessor,
         batch: usize,
         frame_interval: u32,
+        motion_alpha: f64,
         ffmpeg: PathBuf,
         read_ahead: usize,
     ) -> Self {
@@ -61,6 +65,7 @@ impl DetectionPass {
             preprocess: LetterboxPreprocessor::new(),
             batch,
             frame_interval,
+            motion_alpha,
             ffmpeg,
             read_ahead,
             input,
@@ -90,7 +95,9 @@ impl DetectionPass {
         let fps = if clip.fps > 0.0 { clip.fps } else { 20.0 };
         let mut decoder = FfmpegDecoder::open(&self.ffmpeg, &clip.path, clip.width, clip.height, self.read_ahead)?;
         let mut stats = DetectStats::default();
-        let mut previous: Option<GreyThumbnail> = None;
+        let (thumb_width, thumb_height) = thumbnail_size(clip.width, clip.height, DEFAULT_THUMBNAIL_WIDTH);
+        let mut background =
+            MotionBackground::new(thumb_width, thumb_height, self.motion_alpha, DEFAULT_DIFF_THRESHOLD);
         let mut pending: Vec<PendingFrame> = Vec::with_capacity(self.batch);
         let frame_len = self.session.input_len();
         while let Some(frame) = decoder.next_frame() {
@@ -114,12 +121,9 @@ impl DetectionPass {
                 .map_err(|err| frame_error(err.to_string()))?;
             let thumbnail = GreyThumbnail::from_rgb(&frame.pixels, clip.width, clip.height, DEFAULT_THUMBNAIL_WIDTH)
                 .map_err(|err| frame_error(err.to_string()))?;
-            let motion = previous
-                .as_ref()
-                .map(|prev| MotionMask::between(prev, &thumbnail, DEFAULT_DIFF_THRESHOLD))
-                .transpose()
+            let motion = background
+                .update(&thumbnail)
                 .map_err(|err| frame_error(err.to_string()))?;
-            previous = Some(thumbnail);
             pending.push(PendingFrame {
                 frame_number: frame.index,
                 timestamp_sec: frame.index as f64 / fps,

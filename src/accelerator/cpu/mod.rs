@@ -76,6 +76,7 @@ impl BackendFactory for CpuBackendFactory {
             postprocess,
             batch,
             self.detector.frame_interval,
+            self.detector.motion_background_alpha,
             self.ffmpeg.clone(),
             self.read_ahead,
         );

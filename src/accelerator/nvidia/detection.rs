@@ -1,7 +1,9 @@
 //! The GPU detection pass over the clips of a CE, interleaved so that several NVDEC
 //! engines decode at once: each step feeds one access unit to each open clip in turn.
 //! Every picture is decoded; every `frame_interval`-th one is mapped, letterboxed into
-//! that clip's detector input and thumbnailed for motion by kernels, then unmapped; full
+//! that clip's detector input and thumbnailed for motion by kernels, which compare the
+//! thumbnail with the clip's background model in device memory (`motion::background`,
+//! the same integer steps as the CPU), then unmapped; full
 //! batches run through ONNX Runtime on device buffers; only detections and bit-packed
 //! motion masks come back to the host. Pictures that are not sampled are never mapped.
 
@@ -10,10 +12,11 @@ use super::device::{address, GpuDevice};
 use crate::accelerator::{AcceleratorError, DetectStats};
 use crate::detect::letterbox::Letterbox;
 use crate::detect::postprocess::Postprocessor;
-use crate::gpu::kernels::mask_row_bytes;
+use crate::gpu::kernels::{mask_row_bytes, MotionBuffers};
 use crate::gpu::nvdec::DisplayedPicture;
 use crate::inference::device_io::{batch_output_shape, element_count, DeviceTensor};
 use crate::inference::{BatchSupport, DetectorSession};
+use crate::motion::background::alpha_fixed_point;
 use crate::motion::mask::{thumbnail_size, MotionMask, DEFAULT_DIFF_THRESHOLD, DEFAULT_THUMBNAIL_WIDTH};
 use crate::pipeline::messages::{DetectJob, SampledFrame};
 use cudarc::driver::CudaSlice;
@@ -24,7 +27,7 @@ struct PendingFrame {
     frame_number: u64,
     /// Presentation time in seconds.
     timestamp_sec: f64,
-    /// Whether a motion mask was computed into this batch slot (not for the first frame).
+    /// Whether a motion mask was computed into this batch slot (not for the seeding first frame).
     has_motion: bool,
 }
 
@@ -46,8 +49,14 @@ struct ClipState<'j> {
     thumb_size: (u32, u32),
     /// Bytes of one bit-packed mask.
     mask_len: usize,
-    /// The previous and current motion thumbnails, alternating.
-    thumbnails: [CudaSlice<u8>; 2],
+    /// The current motion thumbnail.
+    thumbnail: CudaSlice<u8>,
+    /// The blurred thumbnail.
+    blurred: CudaSlice<u8>,
+    /// The clip's background average (8.8 fixed point), seeded by its first sampled frame.
+    background: CudaSlice<u16>,
+    /// Moving flags before dilation.
+    moving: CudaSlice<u8>,
     /// One mask per batch slot, on the device.
     masks: CudaSlice<u8>,
     /// The masks downloaded.
@@ -74,6 +83,8 @@ pub struct GpuDetectionPass {
     batch: usize,
     /// Detect every n-th decoded frame.
     frame_interval: u32,
+    /// Weight of a new sampled frame in the motion background, 1/256ths.
+    motion_alpha: u32,
     /// Output shape of a one-frame run.
     single_output_shape: Vec<i64>,
     /// Model output of the whole batch, on the device.
@@ -90,6 +101,7 @@ impl GpuDetectionPass {
         postprocess: Postprocessor,
         batch: usize,
         frame_interval: u32,
+        motion_alpha: f64,
         single_output_shape: Vec<i64>,
     ) -> Result<Self, AcceleratorError> {
         let output = device.alloc::<f32>(element_count(&batch_output_shape(&single_output_shape, batch)))?;
@@ -98,6 +110,7 @@ impl GpuDetectionPass {
             postprocess,
             batch,
             frame_interval,
+            motion_alpha: alpha_fixed_point(motion_alpha),
             single_output_shape,
             output,
             host_output: Vec::new(),
@@ -177,7 +190,10 @@ impl GpuDetectionPass {
                 letterbox,
                 thumb_size: (thumb_width, thumb_height),
                 mask_len,
-                thumbnails: [device.alloc::<u8>(thumb_len)?, device.alloc::<u8>(thumb_len)?],
+                thumbnail: device.alloc::<u8>(thumb_len)?,
+                blurred: device.alloc::<u8>(thumb_len)?,
+                background: device.alloc::<u16>(thumb_len)?,
+                moving: device.alloc::<u8>(thumb_len)?,
                 masks: device.alloc::<u8>(mask_len * self.batch)?,
                 host_masks: vec![0u8; mask_len * self.batch],
                 input: device.alloc::<f32>(self.batch * self.session.input_len())?,
@@ -225,8 +241,12 @@ impl GpuDetectionPass {
         nv12.height = nv12.height.min(clip.height as i32);
         let stream = &device.stream;
         let slot = pass.pending.len();
-        let current = address(&pass.thumbnails[(pass.sampled % 2) as usize], stream);
-        let previous = address(&pass.thumbnails[((pass.sampled + 1) % 2) as usize], stream);
+        let thumbnail = address(&pass.thumbnail, stream);
+        let motion_buffers = MotionBuffers {
+            blurred: address(&pass.blurred, stream),
+            average: address(&pass.background, stream),
+            moving: address(&pass.moving, stream),
+        };
         let slot_input =
             address(&pass.input, stream) + (slot * self.session.input_len() * std::mem::size_of::<f32>()) as u64;
         let slot_mask = address(&pass.masks, stream) + (slot * pass.mask_len) as u64;
@@ -234,18 +254,19 @@ impl GpuDetectionPass {
         let kernels = &device.kernels;
         kernels
             .letterbox_chw(stream, &nv12, &pass.letterbox, slot_input)
-            .and_then(|()| kernels.grey_thumbnail(stream, &nv12, current, thumb_width, thumb_height))
-            .and_then(|()| match pass.sampled {
-                0 => Ok(()),
-                _ => kernels.motion_bits(
+            .and_then(|()| kernels.grey_thumbnail(stream, &nv12, thumbnail, thumb_width, thumb_height))
+            .and_then(|()| {
+                kernels.motion_background(
                     stream,
-                    previous,
-                    current,
+                    thumbnail,
+                    &motion_buffers,
                     thumb_width,
                     thumb_height,
+                    self.motion_alpha,
                     DEFAULT_DIFF_THRESHOLD,
+                    pass.sampled == 0,
                     slot_mask,
-                ),
+                )
             })
             .map_err(|err| device.error(err))?;
         // The surface goes back to the decoder only once the kernels have read it.

@@ -96,6 +96,7 @@ impl GpuRecipe {
             postprocess,
             batch,
             cpu.detector.frame_interval,
+            cpu.detector.motion_background_alpha,
             output_shape,
         )?;
         let render = GpuSummaryRenderer::new(&device, cpu.summary, cpu.read_ahead)?;

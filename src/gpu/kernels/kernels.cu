@@ -152,19 +152,64 @@ extern "C" __global__ void grey_thumbnail(Nv12 f, u8* dst, int thumb_w, int thum
     dst[y * thumb_w + x] = (u8)((weighted + denominator / 2) / denominator);
 }
 
-// Bit-packed motion mask: bit (x % 8) of byte (y * row_bytes + x / 8) is set where the two
-// thumbnails differ by more than `threshold`. One thread per mask byte.
-extern "C" __global__ void motion_bits(const u8* previous, const u8* current, int width, int height,
-                                       int row_bytes, int threshold, u8* bits) {
+// Motion against the clip's background model, three kernels that repeat src/motion/background.rs
+// operation for operation (integer arithmetic only, so the masks are bit-identical to the CPU's).
+
+// 3x3 Gaussian blur [1 2 1] x [1 2 1] / 16 of the grey thumbnail, edges repeated,
+// (sum + 8) >> 4. One thread per pixel.
+extern "C" __global__ void motion_blur(const u8* grey, int width, int height, u8* blurred) {
+    int index = blockIdx.x * blockDim.x + threadIdx.x;
+    if (index >= width * height) return;
+    int y = index / width;
+    int x = index % width;
+    int rows[3] = {y > 0 ? y - 1 : 0, y, y + 1 < height ? y + 1 : height - 1};
+    int columns[3] = {x > 0 ? x - 1 : 0, x, x + 1 < width ? x + 1 : width - 1};
+    const unsigned int weights[3] = {1u, 2u, 1u};
+    unsigned int sum = 0;
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) sum += weights[r] * weights[c] * (unsigned int)grey[rows[r] * width + columns[c]];
+    blurred[index] = (u8)((sum + 8u) >> 4);
+}
+
+// Background step per pixel (8.8 fixed point). `seed` != 0: average = blurred << 8, nothing
+// moves. Otherwise delta = (blurred << 8) - average; moving = |delta| > threshold << 8 (against
+// the background before this frame); average += (delta * alpha + 128) >> 8 (arithmetic shift),
+// alpha in 1/256ths. One thread per pixel.
+extern "C" __global__ void motion_background(const u8* blurred, unsigned short* average, int count, int alpha,
+                                             int threshold, int seed, u8* moving) {
+    int index = blockIdx.x * blockDim.x + threadIdx.x;
+    if (index >= count) return;
+    int value = (int)blurred[index] << 8;
+    if (seed) {
+        average[index] = (unsigned short)value;
+        moving[index] = 0;
+        return;
+    }
+    int previous = (int)average[index];
+    int delta = value - previous;
+    average[index] = (unsigned short)(previous + ((delta * alpha + 128) >> 8));
+    int limit = threshold << 8;
+    moving[index] = (delta > limit || -delta > limit) ? 1 : 0;
+}
+
+// 3x3 dilation of `moving`, bit-packed: bit (x % 8) of byte (y * row_bytes + x / 8) is set where
+// any pixel of the 3x3 neighbourhood inside the thumbnail moves. One thread per mask byte.
+extern "C" __global__ void motion_dilate_bits(const u8* moving, int width, int height, int row_bytes, u8* bits) {
     int index = blockIdx.x * blockDim.x + threadIdx.x;
     if (index >= row_bytes * height) return;
     int y = index / row_bytes;
     int x0 = (index % row_bytes) * 8;
+    int y_first = y > 0 ? y - 1 : 0;
+    int y_last = y + 1 < height ? y + 1 : height - 1;
     u8 byte = 0;
     for (int bit = 0; bit < 8 && x0 + bit < width; ++bit) {
-        int at = y * width + x0 + bit;
-        int diff = (int)previous[at] - (int)current[at];
-        if (diff > threshold || -diff > threshold) byte |= (u8)(1 << bit);
+        int x = x0 + bit;
+        int x_first = x > 0 ? x - 1 : 0;
+        int x_last = x + 1 < width ? x + 1 : width - 1;
+        int any = 0;
+        for (int row = y_first; row <= y_last; ++row)
+            for (int column = x_first; column <= x_last; ++column) any |= moving[row * width + column];
+        if (any) byte |= (u8)(1 << bit);
     }
     bits[index] = byte;
 }

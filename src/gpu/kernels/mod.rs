@@ -1,5 +1,5 @@
 //! The GPU owner's image kernels: NV12 → detector letterbox, NV12 crop + bicubic resize,
-//! motion thumbnail and bit-packed mask, timestamp blending, RGB → YUV 4:2:0 for the encoder.
+//! motion thumbnail and background-model mask, timestamp blending, RGB → YUV 4:2:0 for the encoder.
 //!
 //! Owns compiling `kernels.cu` with NVRTC (loaded at run time) for the device's
 //! architecture when an owner starts, and launching the kernels on a caller's stream.
@@ -60,12 +60,29 @@ pub struct GpuKernels {
     fill: CudaFunction,
     /// `grey_thumbnail`.
     thumbnail: CudaFunction,
-    /// `motion_bits`.
-    motion: CudaFunction,
+    /// `motion_blur`.
+    motion_blur: CudaFunction,
+    /// `motion_background`.
+    motion_background: CudaFunction,
+    /// `motion_dilate_bits`.
+    motion_dilate: CudaFunction,
     /// `blend_text`.
     blend: CudaFunction,
     /// `rgb_to_i420`.
     to_i420: CudaFunction,
+}
+
+/// Device addresses of one clip's motion state, each for a `width`×`height` thumbnail:
+/// the blurred thumbnail (u8), the background average (u16, 8.8 fixed point) and the
+/// undilated moving flags (u8, 0 or 1).
+#[derive(Debug, Clone, Copy)]
+pub struct MotionBuffers {
+    /// Blurred thumbnail.
+    pub blurred: u64,
+    /// Background average; persists across the clip's sampled frames.
+    pub average: u64,
+    /// Moving flags before dilation.
+    pub moving: u64,
 }
 
 /// Wraps a driver error with what was being done.
@@ -102,7 +119,9 @@ impl GpuKernels {
             crop_resize: function("crop_resize_rgb")?,
             fill: function("fill_rgb")?,
             thumbnail: function("grey_thumbnail")?,
-            motion: function("motion_bits")?,
+            motion_blur: function("motion_blur")?,
+            motion_background: function("motion_background")?,
+            motion_dilate: function("motion_dilate_bits")?,
             blend: function("blend_text")?,
             to_i420: function("rgb_to_i420")?,
             _module: module,
@@ -213,35 +232,53 @@ impl GpuKernels {
             .map_err(driver("launch grey_thumbnail"))
     }
 
-    /// Writes the bit-packed mask of where two `width`×`height` thumbnails differ by more
-    /// than `threshold` to `bits` (`mask_row_bytes(width) × height` bytes).
+    /// One background-model step on the `width`×`height` grey thumbnail at `grey`
+    /// (`motion::background`): blur, then seed the background (`seed`) or compare with and
+    /// blend into it (`alpha` in 1/256ths), then dilate and pack the mask into `bits`
+    /// (`mask_row_bytes(width) × height` bytes; all zero when seeding).
     #[allow(clippy::too_many_arguments)]
-    pub fn motion_bits(
+    pub fn motion_background(
         &self,
         stream: &CudaStream,
-        previous: u64,
-        current: u64,
+        grey: u64,
+        buffers: &MotionBuffers,
         width: u32,
         height: u32,
+        alpha: u32,
         threshold: u8,
+        seed: bool,
         bits: u64,
     ) -> Result<(), KernelError> {
+        let count = width * height;
         let row_bytes = mask_row_bytes(width);
-        let (w, h, rb, t) = (width as i32, height as i32, row_bytes as i32, i32::from(threshold));
-        let mut launch = stream.launch_builder(&self.motion);
-        launch
-            .arg(&previous)
-            .arg(&current)
-            .arg(&w)
-            .arg(&h)
-            .arg(&rb)
-            .arg(&t)
-            .arg(&bits);
-        // SAFETY: arguments match `motion_bits`; both thumbnails are `width × height` bytes and
-        // `bits` holds `row_bytes × height`.
-        unsafe { launch.launch(config(LaunchShape::linear(row_bytes * height))) }
+        let (w, h, n, rb) = (width as i32, height as i32, count as i32, row_bytes as i32);
+        let (a, t, s) = (alpha as i32, i32::from(threshold), i32::from(seed));
+        let mut blur = stream.launch_builder(&self.motion_blur);
+        blur.arg(&grey).arg(&w).arg(&h).arg(&buffers.blurred);
+        // SAFETY: arguments match `motion_blur`; `grey` and `blurred` hold `width × height` bytes.
+        unsafe { blur.launch(config(LaunchShape::linear(count))) }
             .map(drop)
-            .map_err(driver("launch motion_bits"))
+            .map_err(driver("launch motion_blur"))?;
+        let mut step = stream.launch_builder(&self.motion_background);
+        step.arg(&buffers.blurred)
+            .arg(&buffers.average)
+            .arg(&n)
+            .arg(&a)
+            .arg(&t)
+            .arg(&s)
+            .arg(&buffers.moving);
+        // SAFETY: arguments match `motion_background`; `average` holds `width × height` u16,
+        // `blurred` and `moving` as many bytes.
+        unsafe { step.launch(config(LaunchShape::linear(count))) }
+            .map(drop)
+            .map_err(driver("launch motion_background"))?;
+        let mut dilate = stream.launch_builder(&self.motion_dilate);
+        dilate.arg(&buffers.moving).arg(&w).arg(&h).arg(&rb).arg(&bits);
+        // SAFETY: arguments match `motion_dilate_bits`; `moving` holds `width × height` bytes and
+        // `bits` holds `row_bytes × height`.
+        unsafe { dilate.launch(config(LaunchShape::linear(row_bytes * height))) }
+            .map(drop)
+            .map_err(driver("launch motion_dilate_bits"))
     }
 
     /// Blends a text sprite (outline then fill coverage, `sprite_width`×`sprite_height`)
