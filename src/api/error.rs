@@ -35,14 +35,6 @@ pub enum ApiError {
         /// The I/O failure.
         source: std::io::Error,
     },
-    /// Serving stopped with an I/O error.
-    #[error("the HTTP API on {addr} failed: {source}")]
-    Serve {
-        /// The address it listened on.
-        addr: SocketAddr,
-        /// The I/O failure.
-        source: std::io::Error,
-    },
     /// The server thread panicked.
     #[error("the HTTP API thread on {addr} panicked")]
     Panicked {
@@ -104,9 +96,23 @@ impl RequestError {
     }
 }
 
+impl RequestError {
+    /// What the client is told: the error itself, except for a failure of the
+    /// service's own storage, whose detail (paths, OS errors) goes to the log only.
+    fn client_message(&self) -> String {
+        match self {
+            RequestError::Io { .. } | RequestError::Task(_) => {
+                tracing::error!("HTTP API: {self}");
+                "internal error reading or changing the storage; the service log has the detail".into()
+            }
+            _ => self.to_string(),
+        }
+    }
+}
+
 impl IntoResponse for RequestError {
     fn into_response(self) -> Response {
-        let body = Json(serde_json::json!({ "error": self.to_string() }));
+        let body = Json(serde_json::json!({ "error": self.client_message() }));
         let mut response = (self.status(), body).into_response();
         let headers = response.headers_mut();
         match &self {

@@ -26,7 +26,7 @@ pub mod viewer;
 
 pub use error::ApiError;
 pub use events::{CeEntry, CeLinks, CeStatus};
-pub use server::{spawn_api, ApiServer};
+pub use server::{spawn_api, ApiServer, HEADER_READ_LIMIT};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

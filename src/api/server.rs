@@ -1,8 +1,12 @@
 //! The HTTP API's own thread: a current-thread tokio runtime serving the
 //! router on the configured address until asked to stop.
 //!
-//! Owns binding, the thread and the graceful stop (no new connections, then
-//! at most [`DRAIN_LIMIT`] for requests in flight). It knows no route.
+//! Owns binding, the thread, the connections' time limits (a client that sends
+//! no complete request header within [`HEADER_READ_LIMIT`], whether it just
+//! connected or idles between keep-alive requests, is disconnected, so idle
+//! and half-sent connections cannot pile up) and the graceful stop (no new
+//! connections, then at most [`DRAIN_LIMIT`] for requests in flight). It knows
+//! no route.
 
 use super::error::ApiError;
 use super::routes::{router, AppState};
@@ -17,6 +21,13 @@ use tokio::sync::watch;
 /// before dropping their connections.
 pub const DRAIN_LIMIT: Duration = Duration::from_secs(2);
 
+/// How long a connection may take to send a complete request header, counted
+/// from its opening or from the end of its previous response.
+pub const HEADER_READ_LIMIT: Duration = Duration::from_secs(10);
+
+/// How long accepting pauses after a failed accept (e.g. out of descriptors).
+const ACCEPT_RETRY: Duration = Duration::from_secs(1);
+
 /// A running HTTP API. Stops when [`ApiServer::stop`] is called or when
 /// dropped.
 pub struct ApiServer {
@@ -25,7 +36,7 @@ pub struct ApiServer {
     /// Set to `true` to ask the server thread to stop.
     stop_signal: watch::Sender<bool>,
     /// The server thread, joined on stop; `None` once joined.
-    thread: Option<JoinHandle<std::io::Result<()>>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 /// Binds `config.bind`, then serves the API on a thread of its own. Fails at
@@ -59,21 +70,7 @@ pub fn spawn_api(config: ApiConfig, hooks: ApiHooks) -> Result<ApiServer, ApiErr
     let thread = std::thread::Builder::new()
         .name("http-api".to_string())
         .spawn(move || {
-            runtime.block_on(async move {
-                let mut drain_deadline = stop_requested.clone();
-                let mut graceful = stop_requested;
-                let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                    // An error means the sender is gone: stop as well.
-                    let _ = graceful.wait_for(|stop| *stop).await;
-                });
-                tokio::select! {
-                    served = serve => served,
-                    _ = async move {
-                        let _ = drain_deadline.wait_for(|stop| *stop).await;
-                        tokio::time::sleep(DRAIN_LIMIT).await;
-                    } => Ok(()),
-                }
-            })
+            runtime.block_on(serve(listener, app, stop_requested));
         })
         .map_err(|source| ApiError::Start { source })?;
     Ok(ApiServer {
@@ -81,6 +78,51 @@ pub fn spawn_api(config: ApiConfig, hooks: ApiHooks) -> Result<ApiServer, ApiErr
         stop_signal,
         thread: Some(thread),
     })
+}
+
+/// Accepts connections until `stop` says so, each served with the header time
+/// limit; then lets them finish for at most [`DRAIN_LIMIT`].
+async fn serve(listener: tokio::net::TcpListener, app: axum::Router, stop: watch::Receiver<bool>) {
+    let mut connections = tokio::task::JoinSet::new();
+    let mut stopping = stop.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(stream, app.clone(), stop.clone()));
+                }
+                Err(err) => {
+                    tracing::warn!("HTTP API: cannot accept a connection: {err}");
+                    tokio::time::sleep(ACCEPT_RETRY).await;
+                }
+            },
+            // An error means the sender is gone: stop as well.
+            _ = stopping.wait_for(|stop| *stop) => break,
+        }
+        // Forget connections that have ended.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN_LIMIT, async { while connections.join_next().await.is_some() {} }).await;
+}
+
+/// Serves one connection over HTTP/1.1 until it ends, its header time limit
+/// runs out, or a stop lets its request in flight finish.
+async fn serve_connection(stream: tokio::net::TcpStream, app: axum::Router, mut stop: watch::Receiver<bool>) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_LIMIT)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app));
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stop.wait_for(|stop| *stop) => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
 }
 
 impl ApiServer {
@@ -103,7 +145,7 @@ impl ApiServer {
         };
         let addr = self.local_addr;
         match thread.join() {
-            Ok(served) => served.map_err(|source| ApiError::Serve { addr, source }),
+            Ok(()) => Ok(()),
             Err(_) => Err(ApiError::Panicked { addr }),
         }
     }
