@@ -98,12 +98,11 @@ pub fn resume(
                             end_time: e.end_time,
                         })
                         .collect(),
-                    last_activity: record.last_activity,
                 };
                 ingest
                     .openers
                     .insert(record.ce_id.clone(), (record.camera.clone(), record.label.clone()));
-                match ingest.lifecycle.restore_open_ce(restored) {
+                match ingest.lifecycle.restore_open_ce(restored, now_epoch()) {
                     Ok(actions) => ingest.apply(actions),
                     Err(err) => tracing::error!(ce = %record.ce_id, "cannot resume: {err}"),
                 }
