@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 /// Sets `settings.max_event_length_seconds` of the rig's configuration.
 fn set_max_event_length(rig: &Rig, seconds: u32) {
     let text = std::fs::read_to_string(&rig.config).unwrap();
-    let text = text.replace("max_event_length_seconds: 60", &format!("max_event_length_seconds: {seconds}"));
+    let text = text.replace(
+        "max_event_length_seconds: 60",
+        &format!("max_event_length_seconds: {seconds}"),
+    );
     std::fs::write(&rig.config, text).unwrap();
 }
 
@@ -43,11 +46,16 @@ fn an_event_whose_end_never_comes_stops_holding_its_ce_and_its_late_end_cancels_
 
     let stuck_start = now();
     let stuck = format!("{stuck_start:.6}-stuck0");
-    rig.observer
-        .publish("frigate/events", &frigate_event("new", &stuck, "front_door", stuck_start, None));
+    rig.observer.publish(
+        "frigate/events",
+        &frigate_event("new", &stuck, "front_door", stuck_start, None),
+    );
     rig.observer.until_status("canceled", Duration::from_secs(60));
     let canceled_after = now() - stuck_start;
-    assert!(canceled_after >= 8.0, "canceled {canceled_after:.1} s after the start, before 8 s");
+    assert!(
+        canceled_after >= 8.0,
+        "canceled {canceled_after:.1} s after the start, before 8 s"
+    );
     let storage = rig.storage();
     let folders = ce_folders(&storage);
     assert_eq!(folders.len(), 1, "{folders:?}");
@@ -56,8 +64,10 @@ fn an_event_whose_end_never_comes_stops_holding_its_ce_and_its_late_end_cancels_
     // A later incident, with the stuck event's late end arriving while it is open.
     let start = now();
     let later = format!("{start:.6}-later0");
-    rig.observer
-        .publish("frigate/events", &frigate_event("new", &later, "front_door", start, None));
+    rig.observer.publish(
+        "frigate/events",
+        &frigate_event("new", &later, "front_door", start, None),
+    );
     rig.observer.publish(
         "frigate/events",
         &frigate_event("end", &stuck, "front_door", stuck_start, Some(now())),
@@ -68,7 +78,10 @@ fn an_event_whose_end_never_comes_stops_holding_its_ce_and_its_late_end_cancels_
     );
     let seen = rig.observer.until_status("clip_ready", Duration::from_secs(300));
     let statuses: Vec<&str> = seen.iter().filter_map(|n| n["status"].as_str()).collect();
-    assert!(!statuses.contains(&"canceled"), "the late end canceled the later CE: {statuses:?}");
+    assert!(
+        !statuses.contains(&"canceled"),
+        "the late end canceled the later CE: {statuses:?}"
+    );
     let finished = finished_ce_folders(&storage);
     assert_eq!(finished.len(), 1, "{finished:?}");
     assert_eq!(members(&finished[0]), [later]);
@@ -87,8 +100,10 @@ fn incidents_queued_while_the_service_was_down_become_one_ce_each() {
         let id = format!("{at:.6}-queued{n}");
         rig.observer
             .publish("frigate/events", &frigate_event("new", &id, "front_door", at, None));
-        rig.observer
-            .publish("frigate/events", &frigate_event("end", &id, "front_door", at, Some(at + 2.0)));
+        rig.observer.publish(
+            "frigate/events",
+            &frigate_event("end", &id, "front_door", at, Some(at + 2.0)),
+        );
         ids.push(id);
     }
     let _service = rig.start_service();
@@ -120,7 +135,10 @@ fn api_address(log: &Path) -> String {
 fn get(address: &str, path: &str) -> (u16, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut response = agent.get(format!("http://{address}{path}")).call().unwrap();
-    (response.status().as_u16(), response.body_mut().read_to_string().unwrap())
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap(),
+    )
 }
 
 #[test]
@@ -131,7 +149,11 @@ fn ce_folders_with_unreadable_or_garbage_journals_are_quarantined_and_the_servic
     std::fs::create_dir_all(as_folder.join("journal.jsonl")).unwrap();
     let garbage = events.join("1700000001_0000beef");
     std::fs::create_dir_all(&garbage).unwrap();
-    std::fs::write(garbage.join("journal.jsonl"), b"\x89PNG\r\n\x1a\n\x00\xff\xfe garbage\n").unwrap();
+    std::fs::write(
+        garbage.join("journal.jsonl"),
+        b"\x89PNG\r\n\x1a\n\x00\xff\xfe garbage\n",
+    )
+    .unwrap();
 
     let log = rig.dir.path().join("service.log");
     let _service = rig.start_logged_service(&log);
@@ -141,7 +163,11 @@ fn ce_folders_with_unreadable_or_garbage_journals_are_quarantined_and_the_servic
     let quarantined = |folder: &PathBuf| PathBuf::from(format!("{}-quarantined", folder.display()));
     for folder in [&as_folder, &garbage] {
         assert!(!folder.exists(), "{} was not set aside", folder.display());
-        assert!(quarantined(folder).is_dir(), "{} missing", quarantined(folder).display());
+        assert!(
+            quarantined(folder).is_dir(),
+            "{} missing",
+            quarantined(folder).display()
+        );
     }
     let text = std::fs::read_to_string(&log).unwrap();
     for folder in [&as_folder, &garbage] {
