@@ -88,6 +88,8 @@ label_set! {
         Notify => "notify",
         /// Writing a CE's outputs to a full storage.
         Storage => "storage",
+        /// A CE set aside at start-up (`-quarantined`): its journal could not be replayed.
+        Quarantine => "quarantine",
     }
 }
 
@@ -348,9 +350,10 @@ mod tests {
         for (position, kind) in ErrorKind::ALL.iter().enumerate() {
             assert_eq!(kind.index(), position);
         }
-        assert_eq!(ErrorKind::ALL.len(), 9);
+        assert_eq!(ErrorKind::ALL.len(), 10);
         assert_eq!(ErrorKind::Notify.label(), "notify");
         assert_eq!(ErrorKind::Storage.label(), "storage");
+        assert_eq!(ErrorKind::Quarantine.label(), "quarantine");
     }
 
     #[test]

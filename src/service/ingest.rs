@@ -99,9 +99,12 @@ impl Ingest {
     pub fn run(mut self, inbox: &Receiver<Inbound>, stop: &AtomicBool) {
         while !stop.load(Ordering::Relaxed) {
             let now = now_epoch();
-            let wait = self.lifecycle.next_deadline().map_or(Duration::from_millis(500), |at| {
-                Duration::from_secs_f64((at - now).clamp(0.0, 0.5))
-            });
+            let wait = self
+                .lifecycle
+                .next_deadline(now)
+                .map_or(Duration::from_millis(500), |at| {
+                    Duration::from_secs_f64((at - now).clamp(0.0, 0.5))
+                });
             match inbox.recv_timeout(wait) {
                 Ok(Inbound::Message(delivery)) => self.on_delivery(delivery),
                 Ok(Inbound::ConnectionLost) => tracing::warn!("MQTT connection lost; reconnecting"),

@@ -303,6 +303,12 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         let _ = ingest.join();
         connected.map_err(ServiceError::from)
     });
+    if started.is_err() {
+        // The fetch, retention and processing threads run until shutdown is
+        // set; without this a failed start would wait for them forever while
+        // the HTTP API went on answering.
+        shutdown.store(true, Ordering::Relaxed);
+    }
     tracing::info!("shutting down: draining fetches and consolidated events in flight");
     let _ = fetcher.join();
     let _ = processor.join();

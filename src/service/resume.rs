@@ -2,20 +2,25 @@
 //! puts it back where it stopped — open CEs into the lifecycle, closed ones
 //! to the fetch thread (clips already on disk are not downloaded again),
 //! fetched ones to the coordinator, processed ones to the notifier. Files a
-//! killed run left half-written in those CEs are removed first.
+//! killed run left half-written in those CEs are removed first. A CE whose
+//! journal cannot be replayed is quarantined (its folder renamed
+//! `<folder>-quarantined`, one error line, `errors_total{kind="quarantine"}`)
+//! and the others resume.
 
 use super::ingest::Ingest;
 use super::messages::NotifyRequest;
 use super::messages::{FetchJob, FetchRequest, ReadyCe};
 use super::notifier::now_epoch;
+use crate::ce::journal::replay::QUARANTINED_SUFFIX;
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep, SummaryOutcome};
 use crate::ce::lifecycle::{RestoredCe, RestoredEvent};
-use crate::metrics::CeStage;
+use crate::metrics::{CeStage, ErrorKind, ServiceMetrics};
 use crate::notify::{CeFacts, Milestone, Status};
 use crate::pipeline::messages::CameraClip;
 use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
 
 fn fetch_job(record: &CeRecord) -> Option<FetchJob> {
     let window = record.window.as_ref()?;
@@ -40,8 +45,34 @@ fn fetch_job(record: &CeRecord) -> Option<FetchJob> {
     })
 }
 
-/// Replays the journals under `storage` and re-queues every unfinished CE.
-/// Returns how many CEs were resumed.
+/// Sets aside the CE in `folder`, whose journal cannot be replayed because
+/// of `cause`: renames the folder `<folder>-quarantined` (never resumed,
+/// kept for a person to look at), logs one error line and counts it.
+fn quarantine(folder: &Path, cause: &dyn Display, metrics: &ServiceMetrics) {
+    metrics.record_error(ErrorKind::Quarantine);
+    let mut name = folder.as_os_str().to_owned();
+    name.push(QUARANTINED_SUFFIX);
+    let target = PathBuf::from(name);
+    match std::fs::rename(folder, &target) {
+        Ok(()) => tracing::error!(
+            "consolidated event {} not resumed and quarantined as {}: {cause}",
+            folder.display(),
+            target.display()
+        ),
+        Err(err) => tracing::error!(
+            "consolidated event {} not resumed ({cause}); renaming it to {} failed: {err}",
+            folder.display(),
+            target.display()
+        ),
+    }
+}
+
+/// Replays the journals under `storage` and re-queues every unfinished CE;
+/// quarantines those whose journal cannot be replayed. Returns how many CEs
+/// were resumed.
+///
+/// # Errors
+/// Only when `events/` itself cannot be listed.
 pub fn resume(
     storage: &Path,
     ingest: &mut Ingest,
@@ -49,9 +80,12 @@ pub fn resume(
     ready: &Sender<ReadyCe>,
     notify: &Sender<NotifyRequest>,
 ) -> Result<usize, journal::JournalError> {
-    let records = journal::replay(storage)?;
+    let replay = journal::replay(storage)?;
+    for unusable in &replay.unusable {
+        quarantine(&unusable.folder, &unusable.error, &ingest.shared.metrics);
+    }
     let mut resumed = 0;
-    for record in records {
+    for record in replay.records {
         if record.skipped_lines > 0 {
             tracing::warn!(ce = %record.ce_id, lines = record.skipped_lines, "torn journal lines ignored");
         }
@@ -98,14 +132,19 @@ pub fn resume(
                             end_time: e.end_time,
                         })
                         .collect(),
-                    last_activity: record.last_activity,
                 };
                 ingest
                     .openers
                     .insert(record.ce_id.clone(), (record.camera.clone(), record.label.clone()));
-                match ingest.lifecycle.restore_open_ce(restored) {
+                match ingest.lifecycle.restore_open_ce(restored, now_epoch()) {
                     Ok(actions) => ingest.apply(actions),
-                    Err(err) => tracing::error!(ce = %record.ce_id, "cannot resume: {err}"),
+                    Err(err) => {
+                        ingest.openers.remove(&record.ce_id);
+                        ingest.shared.deactivate(&folder_name);
+                        ingest.shared.metrics.leave_ce_stage(CeStage::Open);
+                        resumed -= 1;
+                        quarantine(&record.folder, &err, &ingest.shared.metrics);
+                    }
                 }
             }
             NextStep::Fetch { .. } => {

@@ -6,4 +6,5 @@
 mod common;
 mod ffmpeg;
 mod http;
+mod lifecycle;
 mod names;

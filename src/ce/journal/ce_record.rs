@@ -42,8 +42,8 @@ pub struct CeRecord {
     pub summary: SummaryOutcome,
     /// Notifications already sent, in order, so none is sent twice.
     pub notified: Vec<Status>,
-    /// Lines that could not be used (torn by a crash, unparseable, before the
-    /// `opened` line, or about an unknown event), for a warning.
+    /// Lines that could not be used (torn by a crash, before the `opened`
+    /// line, or about an unknown event), for a warning.
     pub skipped_lines: usize,
 }
 

@@ -5,7 +5,8 @@
 //! one line per completed state transition. A line is on disk (fsynced) before
 //! [`append`] returns, so a caller acts on a step only once it is durable.
 //! After a crash or restart, [`replay()`] folds every unfinished CE's journal
-//! into a [`CeRecord`] whose [`CeRecord::next_step`] says where to resume.
+//! into a [`CeRecord`] whose [`CeRecord::next_step`] says where to resume, and
+//! lists the journals it cannot use so the service can set those CEs aside.
 //!
 //! This module owns the journal file only: it never creates or removes CE
 //! folders, clips or outputs, and it decides no policy beyond "what is done".
@@ -22,7 +23,7 @@ pub mod writer;
 
 pub use ce_record::{CeRecord, CloseWindow, JobDispatch, JournalEvent, NextStep, SummaryOutcome};
 pub use entry::JournalStep;
-pub use replay::replay;
+pub use replay::{replay, Replay, UnusableJournal};
 pub use writer::append;
 
 use std::path::PathBuf;
@@ -48,6 +49,20 @@ pub enum JournalError {
         path: PathBuf,
         /// The encoding failure.
         source: serde_json::Error,
+    },
+    /// A journal line is neither a step nor a line torn by a crash.
+    #[error("{}: line {line} is not a journal line", path.display())]
+    Corrupt {
+        /// The journal file.
+        path: PathBuf,
+        /// The line's number, from 1.
+        line: usize,
+    },
+    /// The journal records steps but not the CE's opening.
+    #[error("{}: steps without an `opened` line", path.display())]
+    NotOpened {
+        /// The journal file.
+        path: PathBuf,
     },
     /// Listing the events folder or reading a journal failed.
     #[error("{}: cannot read: {source}", path.display())]

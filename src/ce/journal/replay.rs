@@ -1,8 +1,10 @@
 //! Start-up replay of every unfinished CE journal under the storage path.
 //!
-//! Owns reading `events/*/journal.jsonl`: which folders count, tolerating torn
-//! or corrupt lines, and checking that clips recorded as fetched are still on
-//! disk. It changes nothing on disk and resumes nothing itself.
+//! Owns reading `events/*/journal.jsonl`: which folders count, tolerating
+//! lines torn by a crash, telling corrupt journals apart, and checking that
+//! clips recorded as fetched are still on disk. It changes nothing on disk
+//! and resumes nothing itself; a corrupt journal is reported for its caller
+//! to quarantine, never fatal to the others.
 
 use super::ce_record::CeRecord;
 use super::entry::JournalEntry;
@@ -17,14 +19,46 @@ pub const EVENTS_DIR: &str = "events";
 /// Suffix of a canceled CE's folder; such a CE is never resumed.
 pub const CANCELED_SUFFIX: &str = "-canceled";
 
+/// Suffix of the folder of a CE whose journal could not be replayed; such a
+/// CE is set aside for a person to look at, never resumed.
+pub const QUARANTINED_SUFFIX: &str = "-quarantined";
+
+/// How every journal line begins; a line torn by a crash begins so too (or
+/// is cut off within it).
+const LINE_START: &[u8] = b"{\"ts\":";
+
+/// What start-up replay found under `<storage>/events/`.
+#[derive(Debug, Default)]
+pub struct Replay {
+    /// The unfinished CEs, sorted by folder name (start time first).
+    pub records: Vec<CeRecord>,
+    /// The CE folders whose journal cannot be used, each with why.
+    pub unusable: Vec<UnusableJournal>,
+}
+
+/// A CE folder whose journal cannot be replayed.
+#[derive(Debug)]
+pub struct UnusableJournal {
+    /// The CE folder.
+    pub folder: PathBuf,
+    /// Why: unreadable, a line that is no journal line, or no `opened` line.
+    pub error: JournalError,
+}
+
 /// Replays the journal of every CE folder under `<storage>/events/`, sorted
-/// by folder name (start time first). Skipped: `-canceled` folders, folders
-/// without a journal or without an `opened` line, and journals whose last
-/// line is terminal (`finished`, `discarded`, `canceled`). Unusable lines
-/// are counted in [`CeRecord::skipped_lines`], never fatal. Clips recorded as
-/// fetched whose file is missing or empty are left out of
-/// [`CeRecord::clips`], so they are fetched again.
-pub fn replay(storage: &Path) -> Result<Vec<CeRecord>, JournalError> {
+/// by folder name (start time first). Skipped: `-canceled` and `-quarantined`
+/// folders, folders without a journal, journals holding no usable line (the
+/// CE never durably began), and journals whose last line is terminal
+/// (`finished`, `discarded`, `canceled`). Lines torn by a crash are counted
+/// in [`CeRecord::skipped_lines`]. A journal that cannot be read, holds a
+/// line that is no journal line (garbage, not UTF-8) or has steps but no
+/// `opened` line is listed in [`Replay::unusable`]. Clips recorded as fetched
+/// whose file is missing or empty are left out of [`CeRecord::clips`], so
+/// they are fetched again.
+///
+/// # Errors
+/// [`JournalError::Read`] only when `events/` itself cannot be listed.
+pub fn replay(storage: &Path) -> Result<Replay, JournalError> {
     let events_dir = storage.join(EVENTS_DIR);
     let read_error = |source| JournalError::Read {
         path: events_dir.clone(),
@@ -32,25 +66,29 @@ pub fn replay(storage: &Path) -> Result<Vec<CeRecord>, JournalError> {
     };
     let listing = match fs::read_dir(&events_dir) {
         Ok(listing) => listing,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Replay::default()),
         Err(error) => return Err(read_error(error)),
     };
     let mut folders: Vec<PathBuf> = Vec::new();
     for dir_entry in listing {
         let path = dir_entry.map_err(read_error)?.path();
-        let canceled = path
-            .file_name()
-            .is_some_and(|name| name.to_string_lossy().ends_with(CANCELED_SUFFIX));
-        if path.is_dir() && !canceled {
+        let set_aside = path.file_name().is_some_and(|name| {
+            let name = name.to_string_lossy();
+            name.ends_with(CANCELED_SUFFIX) || name.ends_with(QUARANTINED_SUFFIX)
+        });
+        if path.is_dir() && !set_aside {
             folders.push(path);
         }
     }
     folders.sort();
-    let mut records = Vec::new();
+    let mut replay = Replay::default();
     for folder in folders {
-        records.extend(replay_folder(&folder)?);
+        match replay_folder(&folder) {
+            Ok(record) => replay.records.extend(record),
+            Err(error) => replay.unusable.push(UnusableJournal { folder, error }),
+        }
     }
-    Ok(records)
+    Ok(replay)
 }
 
 /// The record of one CE folder, or `None` when there is nothing to resume.
@@ -61,32 +99,42 @@ fn replay_folder(folder: &Path) -> Result<Option<CeRecord>, JournalError> {
         Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
         Err(source) => return Err(JournalError::Read { path, source }),
     };
-    let (entries, unreadable_lines) = parse_lines(&bytes);
+    let (entries, torn_lines) = parse_lines(&bytes).map_err(|line| JournalError::Corrupt {
+        path: path.clone(),
+        line,
+    })?;
     if entries.last().is_some_and(|entry| entry.step.is_terminal()) {
         return Ok(None);
     }
-    let Some(mut record) = CeRecord::fold(folder, entries, unreadable_lines) else {
-        return Ok(None);
+    let had_steps = !entries.is_empty();
+    let Some(mut record) = CeRecord::fold(folder, entries, torn_lines) else {
+        return if had_steps {
+            Err(JournalError::NotOpened { path })
+        } else {
+            Ok(None)
+        };
     };
     record.clips.retain(|_, clip| is_non_empty_file(clip));
     Ok(Some(record))
 }
 
-/// The parseable lines of a journal and how many non-blank lines were not
-/// (a line torn by a crash, or corrupt).
-fn parse_lines(bytes: &[u8]) -> (Vec<JournalEntry>, usize) {
+/// The parseable lines of a journal and how many non-blank lines were torn
+/// by a crash (they begin as a journal line but do not parse); `Err` with
+/// the 1-based number of the first line that is no journal line at all.
+fn parse_lines(bytes: &[u8]) -> Result<(Vec<JournalEntry>, usize), usize> {
     let mut entries = Vec::new();
-    let mut unreadable = 0;
-    for line in bytes.split(|&byte| byte == b'\n') {
+    let mut torn = 0;
+    for (index, line) in bytes.split(|&byte| byte == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         match serde_json::from_slice::<JournalEntry>(line) {
             Ok(entry) => entries.push(entry),
-            Err(_) => unreadable += 1,
+            Err(_) if line.starts_with(LINE_START) || LINE_START.starts_with(line) => torn += 1,
+            Err(_) => return Err(index + 1),
         }
     }
-    (entries, unreadable)
+    Ok((entries, torn))
 }
 
 /// Whether `path` is a regular file with at least one byte: a usable clip.
@@ -154,7 +202,7 @@ mod tests {
         let storage = tempfile::tempdir().unwrap();
         let folder = closed_ce(storage.path(), "100_0badf00d");
         fetch(&folder, "porch", 4);
-        let records = replay(storage.path()).unwrap();
+        let records = replay(storage.path()).unwrap().records;
         assert_eq!(records.len(), 1);
         let record = &records[0];
         assert_eq!(record.folder, folder);
@@ -180,7 +228,7 @@ mod tests {
             .open(folder.join(JOURNAL_FILE_NAME))
             .unwrap();
         std::io::Write::write_all(&mut journal, b"{\"ts\":300.0,\"step\":\"sidecars_d\xe2").unwrap();
-        let records = replay(storage.path()).unwrap();
+        let records = replay(storage.path()).unwrap().records;
         assert_eq!(records[0].skipped_lines, 1);
         assert_eq!(
             records[0].next_step(),
@@ -198,7 +246,7 @@ mod tests {
         fetch(&folder, "drive", 0);
         append(&folder, 300.0, &JournalStep::SidecarsDone).unwrap();
         fs::remove_file(folder.join("porch/porch-1.mp4")).unwrap();
-        let records = replay(storage.path()).unwrap();
+        let records = replay(storage.path()).unwrap().records;
         assert!(records[0].clips.is_empty());
         assert_eq!(
             records[0].next_step(),
@@ -223,6 +271,7 @@ mod tests {
         fs::create_dir_all(storage.path().join(EVENTS_DIR).join("100_00000006")).unwrap();
         let folders: Vec<PathBuf> = replay(storage.path())
             .unwrap()
+            .records
             .into_iter()
             .map(|record| record.folder)
             .collect();
@@ -232,13 +281,62 @@ mod tests {
     #[test]
     fn missing_events_folder_means_nothing_to_resume() {
         let storage = tempfile::tempdir().unwrap();
-        assert_eq!(replay(storage.path()).unwrap(), Vec::new());
+        let replay = replay(storage.path()).unwrap();
+        assert!(replay.records.is_empty() && replay.unusable.is_empty());
     }
 
     #[test]
-    fn blank_lines_are_ignored_and_corrupt_ones_counted() {
-        let (entries, unreadable) = parse_lines(b"{\"ts\":1.0,\"step\":\"finished\"}\n\n  \nnot json\n{\"ts\":2.0}\n");
-        assert_eq!(entries.len(), 1);
-        assert_eq!(unreadable, 2);
+    fn blank_lines_are_ignored_torn_ones_counted_and_garbage_refused() {
+        let torn =
+            b"{\"ts\":1.0,\"step\":\"finished\"}\n\n  \n{\"ts\":2.0}\n{\"t\n{\"ts\":3.0,\"step\":\"sidecars_done\"}";
+        let (entries, torn_lines) = parse_lines(torn).unwrap();
+        assert_eq!((entries.len(), torn_lines), (2, 2));
+        assert!(matches!(
+            parse_lines(b"{\"ts\":1.0,\"step\":\"finished\"}\nnot json\n"),
+            Err(2)
+        ));
+        assert!(matches!(parse_lines(b"\xff\xfe\x00garbage"), Err(1)));
+    }
+
+    #[test]
+    fn unreadable_garbage_or_unopened_journals_are_listed_unusable_and_the_others_replayed() {
+        let storage = tempfile::tempdir().unwrap();
+        let events = storage.path().join(EVENTS_DIR);
+        let good = closed_ce(storage.path(), "100_00000001");
+        fs::create_dir_all(events.join("100_00000002").join(JOURNAL_FILE_NAME)).unwrap();
+        fs::create_dir_all(events.join("100_00000003")).unwrap();
+        fs::write(
+            events.join("100_00000003").join(JOURNAL_FILE_NAME),
+            b"\x89PNG\r\n\x1a\n\x00\x00",
+        )
+        .unwrap();
+        let unopened = events.join("100_00000004");
+        fs::create_dir_all(&unopened).unwrap();
+        append(&unopened, 1.0, &JournalStep::SidecarsDone).unwrap();
+        fs::create_dir_all(events.join("100_00000005-quarantined").join(JOURNAL_FILE_NAME)).unwrap();
+        let replay = replay(storage.path()).unwrap();
+        let resumed: Vec<&PathBuf> = replay.records.iter().map(|record| &record.folder).collect();
+        assert_eq!(resumed, [&good]);
+        let unusable: Vec<String> = replay
+            .unusable
+            .iter()
+            .map(|unusable| format!("{}", unusable.error))
+            .collect();
+        assert_eq!(unusable.len(), 3, "{unusable:?}");
+        assert!(
+            unusable[0].contains("100_00000002/journal.jsonl: cannot read"),
+            "{}",
+            unusable[0]
+        );
+        assert!(
+            unusable[1].ends_with("100_00000003/journal.jsonl: line 1 is not a journal line"),
+            "{}",
+            unusable[1]
+        );
+        assert!(
+            unusable[2].ends_with("100_00000004/journal.jsonl: steps without an `opened` line"),
+            "{}",
+            unusable[2]
+        );
     }
 }

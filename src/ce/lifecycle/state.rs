@@ -2,7 +2,9 @@
 //!
 //! Owns a CE's member events, its last activity and its close timer, and the
 //! rules that read them: whether it still accepts joins, when it is due to
-//! close, and its export window. Decides nothing about filters or lengths.
+//! close, when an open member reaches the maximum length, and its export
+//! window. Decides nothing about filters. Every time here is event time (see
+//! `event_clock`).
 
 use serde::Serialize;
 
@@ -25,6 +27,13 @@ pub(super) struct TrackedEvent {
     pub(super) end_time: Option<f64>,
 }
 
+impl TrackedEvent {
+    /// Its end, or its start while it is open.
+    fn latest_time(&self) -> f64 {
+        self.end_time.unwrap_or(self.start_time)
+    }
+}
+
 /// An open CE: accepting joins until the gap passes, closing once every
 /// member has ended and the close timer is due.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +42,7 @@ pub(super) struct ConsolidatedEvent {
     identity: CeIdentity,
     /// Member events in the order they joined (never empty while the CE is kept).
     events: Vec<TrackedEvent>,
-    /// When the CE last opened, gained an event or had an event end (epoch seconds).
+    /// When the CE last opened, gained an event or had an event end (event time).
     last_activity: f64,
     /// When the CE closes if no event is open then; `None` until an event ends.
     closes_at: Option<f64>,
@@ -50,14 +59,18 @@ impl ConsolidatedEvent {
         }
     }
 
-    /// A CE rebuilt after a restart; its close timer is re-armed one gap after
-    /// `last_activity` when any member has already ended.
+    /// A CE rebuilt after a restart. Its last activity is the latest start or
+    /// end of its members; its close timer is re-armed one gap after that when
+    /// any member has already ended.
     pub(super) fn restored(
         identity: CeIdentity,
         events: Vec<TrackedEvent>,
-        last_activity: f64,
         event_gap_seconds: f64,
     ) -> ConsolidatedEvent {
+        let last_activity = events
+            .iter()
+            .map(TrackedEvent::latest_time)
+            .fold(f64::NEG_INFINITY, f64::max);
         let any_ended = events.iter().any(|event| event.end_time.is_some());
         let closes_at = any_ended.then_some(last_activity + event_gap_seconds);
         ConsolidatedEvent {
@@ -126,6 +139,16 @@ impl ConsolidatedEvent {
         } else {
             self.closes_at
         }
+    }
+
+    /// When the first of its open members reaches `max_event_length_seconds`
+    /// (from its start); `None` when no member is open.
+    pub(super) fn max_length_deadline(&self, max_event_length_seconds: f64) -> Option<f64> {
+        self.events
+            .iter()
+            .filter(|event| event.end_time.is_none())
+            .map(|event| event.start_time + max_event_length_seconds)
+            .min_by(f64::total_cmp)
     }
 
     /// True when the close deadline has passed.
@@ -207,9 +230,9 @@ pub struct OpenCe {
     pub event_ids: Vec<String>,
     /// How many members Frigate is still tracking (the CE cannot close before 0).
     pub open_events: usize,
-    /// Last open, join or end (epoch seconds).
+    /// Last open, join or end (event time, epoch seconds).
     pub last_activity: f64,
-    /// When it will close if nothing else happens; `None` while an event is open.
+    /// When it will close if nothing else happens (event time); `None` while an event is open.
     pub closes_at: Option<f64>,
 }
 
@@ -241,7 +264,7 @@ mod tests {
             tracked("a", "front", 100.0, Some(130.0)),
             tracked("c", "yard", 120.0, Some(170.0)),
         ];
-        let ce = ConsolidatedEvent::restored(identity(), events, 170.0, 120.0);
+        let ce = ConsolidatedEvent::restored(identity(), events, 120.0);
         let Some(LifecycleAction::CeClosed {
             window_start,
             window_end,
@@ -262,19 +285,14 @@ mod tests {
     #[test]
     fn not_due_before_the_timer_nor_while_an_event_is_open() {
         let config = LifecycleConfig::default();
-        let ended = ConsolidatedEvent::restored(
-            identity(),
-            vec![tracked("a", "front", 100.0, Some(130.0))],
-            130.0,
-            120.0,
-        );
+        let ended = ConsolidatedEvent::restored(identity(), vec![tracked("a", "front", 100.0, Some(130.0))], 120.0);
         assert!(ended.close(249.9, &config).is_none());
         assert!(ended.close(250.0, &config).is_some());
         let events = vec![
             tracked("a", "front", 100.0, Some(130.0)),
             tracked("b", "yard", 120.0, None),
         ];
-        let with_open = ConsolidatedEvent::restored(identity(), events, 130.0, 120.0);
+        let with_open = ConsolidatedEvent::restored(identity(), events, 120.0);
         assert_eq!(with_open.close_deadline(), None);
         assert!(with_open.close(1000.0, &config).is_none());
     }
@@ -288,15 +306,24 @@ mod tests {
         due.end_event("a", 130.0, 130.0, 10.0);
         assert!(due.accepts_joins(139.0, 120.0));
         assert!(!due.accepts_joins(140.0, 120.0)); // closing at 130 + 10
-        let ended = ConsolidatedEvent::restored(
-            identity(),
-            vec![tracked("a", "front", 100.0, Some(110.0))],
-            110.0,
-            500.0,
-        );
+        let ended = ConsolidatedEvent::restored(identity(), vec![tracked("a", "front", 100.0, Some(110.0))], 500.0);
         assert!(
             !ended.accepts_joins(230.0, 120.0),
             "no open event and a full gap since the last activity"
         );
+    }
+
+    #[test]
+    fn the_first_open_member_to_reach_the_maximum_length_sets_the_deadline() {
+        let events = vec![
+            tracked("a", "front", 100.0, Some(150.0)),
+            tracked("b", "yard", 120.0, None),
+            tracked("c", "yard", 110.0, None),
+        ];
+        let ce = ConsolidatedEvent::restored(identity(), events, 120.0);
+        assert_eq!(ce.max_length_deadline(60.0), Some(170.0)); // c: 110 + 60; a has ended
+        assert_eq!(ce.status().last_activity, 150.0); // a's end is the latest time
+        let ended = ConsolidatedEvent::restored(identity(), vec![tracked("a", "front", 100.0, Some(150.0))], 120.0);
+        assert_eq!(ended.max_length_deadline(60.0), None);
     }
 }
