@@ -13,7 +13,7 @@ use super::shared::ServiceShared;
 use crate::ai::{read_analysis_result, AnalysisResult};
 use crate::ce::journal::{self, JournalStep};
 use crate::metrics::{CeFinalState, CeStage, ErrorKind, FrameStage};
-use crate::notify::{CeFacts, Milestone, Status};
+use crate::notify::{CeFacts, Milestone};
 use crate::pipeline::ce_run::CeOutcome;
 use crate::recent_ids::RecentIds;
 use crossbeam_channel::Sender;
@@ -62,7 +62,39 @@ pub fn journal_step(folder: &Path, step: &JournalStep) {
     }
 }
 
-/// Sends the `finalized` notification of a CE with `analysis` and journals it.
+/// Journals a notification of the CE in `folder` as due, then asks the
+/// notifier for it; the notifier journals it as sent once the broker accepted
+/// it, and a restart sends it if that never happened.
+pub fn notify_journaled(folder: &Path, milestone: Milestone, facts: CeFacts, notify: &Sender<NotifyRequest>) {
+    let due = JournalStep::NotificationDue {
+        milestone: milestone.clone(),
+        facts: facts.clone(),
+    };
+    journal_step(folder, &due);
+    let _ = notify.send(NotifyRequest {
+        milestone,
+        facts,
+        journal: Some(folder.to_path_buf()),
+    });
+}
+
+/// Asks the notifier again for every notification journaled as due and
+/// never as sent (the broker did not accept it before the service stopped).
+/// Returns how many. Must run before anything journals a new due one.
+pub fn resend_unsent(storage: &Path, notify: &Sender<NotifyRequest>) -> Result<usize, journal::JournalError> {
+    let unsent = journal::unsent_notifications(storage)?;
+    for notification in &unsent {
+        tracing::info!(ce = %notification.facts.ce_id, status = ?notification.milestone.status(), "sending a notification the broker never accepted");
+        let _ = notify.send(NotifyRequest {
+            milestone: notification.milestone.clone(),
+            facts: notification.facts.clone(),
+            journal: Some(notification.folder.clone()),
+        });
+    }
+    Ok(unsent.len())
+}
+
+/// Asks for the `finalized` notification of a CE with `analysis`.
 fn finalize(folder: &Path, facts: &CeFacts, analysis: &AnalysisResult, notify: &Sender<NotifyRequest>) {
     let facts = CeFacts {
         threat_level: analysis.potential_threat_level,
@@ -72,13 +104,7 @@ fn finalize(folder: &Path, facts: &CeFacts, analysis: &AnalysisResult, notify: &
         title: analysis.title.clone(),
         description: analysis.short_summary.clone(),
     };
-    let _ = notify.send(NotifyRequest { milestone, facts });
-    journal_step(
-        folder,
-        &JournalStep::Notified {
-            status: Status::Finalized,
-        },
-    );
+    notify_journaled(folder, milestone, facts, notify);
 }
 
 /// What Frigate's GenAI summaries are waiting for.
@@ -186,17 +212,8 @@ impl Conclusions {
         self.record_metrics(outcome, &flight);
         journal_results(outcome);
         let facts = self.facts(outcome, &flight);
-        let _ = self.notify.send(NotifyRequest {
-            milestone: Milestone::ClipReady,
-            facts: facts.clone(),
-        });
         let folder = &outcome.folder;
-        journal_step(
-            folder,
-            &JournalStep::Notified {
-                status: Status::ClipReady,
-            },
-        );
+        notify_journaled(folder, Milestone::ClipReady, facts.clone(), &self.notify);
         if let Some(analysis) = &analysis {
             finalize(folder, &facts, analysis, &self.notify);
         }

@@ -7,11 +7,12 @@
 use super::ingest::Ingest;
 use super::messages::NotifyRequest;
 use super::messages::{FetchJob, FetchRequest, ReadyCe};
+use super::conclusions::notify_journaled;
 use super::notifier::now_epoch;
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep, SummaryOutcome};
 use crate::ce::lifecycle::{RestoredCe, RestoredEvent};
 use crate::metrics::CeStage;
-use crate::notify::{CeFacts, Milestone, Status};
+use crate::notify::{CeFacts, Milestone};
 use crate::pipeline::messages::CameraClip;
 use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
@@ -152,19 +153,9 @@ pub fn resume(
                     player_url: None,
                     threat_level: 0,
                 };
-                let _ = notify.send(NotifyRequest {
-                    milestone: Milestone::ClipReady,
-                    facts,
-                });
-                for step in [
-                    JournalStep::Notified {
-                        status: Status::ClipReady,
-                    },
-                    JournalStep::Finished,
-                ] {
-                    if let Err(err) = journal::append(&record.folder, now_epoch(), &step) {
-                        tracing::error!("{err}");
-                    }
+                notify_journaled(&record.folder, Milestone::ClipReady, facts, notify);
+                if let Err(err) = journal::append(&record.folder, now_epoch(), &JournalStep::Finished) {
+                    tracing::error!("{err}");
                 }
             }
             NextStep::Done => {

@@ -74,7 +74,7 @@ fn replay_folder(folder: &Path) -> Result<Option<CeRecord>, JournalError> {
 
 /// The parseable lines of a journal and how many non-blank lines were not
 /// (a line torn by a crash, or corrupt).
-fn parse_lines(bytes: &[u8]) -> (Vec<JournalEntry>, usize) {
+pub(super) fn parse_lines(bytes: &[u8]) -> (Vec<JournalEntry>, usize) {
     let mut entries = Vec::new();
     let mut unreadable = 0;
     for line in bytes.split(|&byte| byte == b'\n') {
