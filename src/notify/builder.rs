@@ -229,7 +229,10 @@ mod tests {
             builder.build(&Milestone::New, &facts(&ce_id), 1.0);
             assert_eq!(builder.remembered(), 1);
             let final_one = builder.build(last, &facts(&ce_id), 2.0);
-            assert_eq!(final_one.clear_tag.as_deref(), Some(format!("frigate_{ce_id}").as_str()));
+            assert_eq!(
+                final_one.clear_tag.as_deref(),
+                Some(format!("frigate_{ce_id}").as_str())
+            );
             assert_eq!(builder.remembered(), 0, "after {last:?}");
         }
     }

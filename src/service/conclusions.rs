@@ -30,21 +30,23 @@ pub enum Verdict {
     /// The CE is done: journaled, notified.
     Concluded,
     /// Nothing is wrong with the CE, but it could not be written (the
-    /// storage is full): process it again after this long.
+    /// storage is full or read-only): process it again after this long.
     RetryAfter(Duration),
 }
 
-/// Whether a CE failed for want of storage space (ENOSPC, as the OS and
-/// FFmpeg word it).
-fn ran_out_of_storage(outcome: &CeOutcome) -> bool {
-    const NO_SPACE: &str = "No space left on device";
+/// Whether a CE failed because its storage could not be written: no space
+/// left (ENOSPC) or mounted read-only (EROFS), as the OS and FFmpeg word
+/// them. Such a CE is held back, not concluded: concluding it would announce
+/// a summary of no camera (every sidecar write failed) and journal nothing.
+fn storage_unwritable(outcome: &CeOutcome) -> bool {
+    const UNWRITABLE: [&str; 2] = ["No space left on device", "Read-only file system"];
     let camera_errors = outcome.cameras.iter().filter_map(|camera| camera.error.as_deref());
     outcome
         .summary_error
         .iter()
         .map(String::as_str)
         .chain(camera_errors)
-        .any(|error| error.contains(NO_SPACE))
+        .any(|error| UNWRITABLE.iter().any(|cause| error.contains(cause)))
 }
 
 /// What is remembered of a CE between its hand-over and its outcome.
@@ -179,12 +181,12 @@ impl Conclusions {
     /// asks for `clip_ready` and, when its analysis is known, `finalized`. A
     /// CE that ran out of storage space is not concluded but sent back.
     pub fn conclude(&mut self, outcome: &CeOutcome) -> Verdict {
-        if ran_out_of_storage(outcome) {
+        if storage_unwritable(outcome) {
             self.shared.metrics.record_error(ErrorKind::Storage);
             tracing::error!(
                 ce = %outcome.ce_id,
                 folder = %outcome.folder.display(),
-                "storage full: no room for the CE's outputs; processing it again in {} s",
+                "storage full or read-only: the CE's outputs cannot be written; processing it again in {} s",
                 STORAGE_RETRY_DELAY.as_secs()
             );
             return Verdict::RetryAfter(STORAGE_RETRY_DELAY);

@@ -158,7 +158,12 @@ enum HandOverEnd {
 /// Hands a message to the consumer; in a persistent session, waits until the
 /// consumer is done with it. Gives up once `stopped` is set or the consumer
 /// has gone, so the library's thread never waits forever.
-fn hand_over(inbox: &Sender<Inbound>, message: mqtt::Message, session: SessionKind, stopped: &AtomicBool) -> HandOverEnd {
+fn hand_over(
+    inbox: &Sender<Inbound>,
+    message: mqtt::Message,
+    session: SessionKind,
+    stopped: &AtomicBool,
+) -> HandOverEnd {
     let (release, released) = crossbeam_channel::bounded::<()>(0);
     let mut inbound = Inbound::Message(Delivery {
         message,

@@ -4,10 +4,10 @@
 //! fetched ones to the coordinator, processed ones to the notifier. Files a
 //! killed run left half-written in those CEs are removed first.
 
+use super::conclusions::notify_journaled;
 use super::ingest::Ingest;
 use super::messages::NotifyRequest;
 use super::messages::{FetchJob, FetchRequest, ReadyCe};
-use super::conclusions::notify_journaled;
 use super::notifier::now_epoch;
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep, SummaryOutcome};
 use crate::ce::lifecycle::{RestoredCe, RestoredEvent};

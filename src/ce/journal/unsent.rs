@@ -55,11 +55,15 @@ pub fn unsent_notifications(storage: &Path) -> Result<Vec<UnsentNotification>, J
             Err(source) => return Err(JournalError::Read { path, source }),
         };
         let (entries, _) = parse_lines(&bytes);
-        unsent.extend(due_not_sent(entries).into_iter().map(|(milestone, facts)| UnsentNotification {
-            folder: folder.clone(),
-            milestone,
-            facts,
-        }));
+        unsent.extend(
+            due_not_sent(entries)
+                .into_iter()
+                .map(|(milestone, facts)| UnsentNotification {
+                    folder: folder.clone(),
+                    milestone,
+                    facts,
+                }),
+        );
     }
     Ok(unsent)
 }
@@ -132,10 +136,7 @@ mod tests {
         append(&unsent, 3.0, &JournalStep::Finished).unwrap();
 
         let found = unsent_notifications(storage.path()).unwrap();
-        let summary: Vec<(PathBuf, Status)> = found
-            .iter()
-            .map(|n| (n.folder.clone(), n.milestone.status()))
-            .collect();
+        let summary: Vec<(PathBuf, Status)> = found.iter().map(|n| (n.folder.clone(), n.milestone.status())).collect();
         assert_eq!(
             summary,
             vec![
