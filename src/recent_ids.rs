@@ -53,6 +53,23 @@ impl<V> RecentIds<V> {
     pub fn contains(&self, id: &str) -> bool {
         self.values.contains_key(id)
     }
+
+    /// Forgets `id`, returning its value.
+    pub fn remove(&mut self, id: &str) -> Option<V> {
+        let value = self.values.remove(id)?;
+        self.order.retain(|known| known != id);
+        Some(value)
+    }
+
+    /// How many ids are remembered.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when no id is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
 }
 
 #[cfg(test)]

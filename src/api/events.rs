@@ -159,6 +159,7 @@ impl JournalFacts {
                 | JournalStep::Claimed { .. }
                 | JournalStep::SidecarsDone
                 | JournalStep::SummaryDone { .. }
+                | JournalStep::NotificationDue { .. }
                 | JournalStep::Notified { .. } => {}
             }
         }

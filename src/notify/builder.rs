@@ -2,13 +2,17 @@
 //!
 //! Owns the human text of each status and the `clear_tag` chain: it remembers,
 //! per CE, the tag it last produced, so the next notification of that CE tells
-//! Home Assistant to clear it. It neither sends nor rate-limits.
+//! Home Assistant to clear it. A CE's tag is forgotten with its last
+//! notification (`discarded`, `canceled`, `finalized`); CEs that never get
+//! one (no analysis) are forgotten oldest first past a bound. It neither
+//! sends nor rate-limits.
 
 use super::payload::{is_critical, tag_for, Notification, Status};
-use std::collections::HashMap;
+use crate::recent_ids::RecentIds;
+use serde::{Deserialize, Serialize};
 
 /// What the CE knows when a milestone is reached.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CeFacts {
     /// The CE id; the notification's `event_id` and the root of its tag.
     pub ce_id: String,
@@ -31,7 +35,8 @@ pub struct CeFacts {
 
 /// A CE milestone worth a notification; `overflow` is not one (it belongs to
 /// the rate limit, see [`Notification::overflow`]).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Milestone {
     /// The CE was opened.
     New,
@@ -64,13 +69,21 @@ impl Milestone {
             Milestone::Finalized { .. } => Status::Finalized,
         }
     }
+
+    /// Whether no notification of the CE follows this one.
+    pub fn is_last(&self) -> bool {
+        matches!(
+            self,
+            Milestone::Discarded | Milestone::Canceled | Milestone::Finalized { .. }
+        )
+    }
 }
 
 /// Builds CE notifications and remembers, per CE, the last tag produced.
 #[derive(Debug, Default)]
 pub struct NotificationBuilder {
     /// CE id → tag of its latest notification: the next one's `clear_tag`.
-    last_tag: HashMap<String, String>,
+    last_tag: RecentIds<String>,
 }
 
 impl NotificationBuilder {
@@ -85,7 +98,13 @@ impl NotificationBuilder {
     pub fn build(&mut self, milestone: &Milestone, facts: &CeFacts, now: f64) -> Notification {
         let status = milestone.status();
         let tag = tag_for(&facts.ce_id);
-        let clear_tag = self.last_tag.insert(facts.ce_id.clone(), tag.clone());
+        let clear_tag = if milestone.is_last() {
+            self.last_tag.remove(&facts.ce_id)
+        } else {
+            let previous = self.last_tag.remove(&facts.ce_id);
+            self.last_tag.insert(&facts.ce_id, tag.clone());
+            previous
+        };
         let (title, message) = text(milestone, facts);
         Notification {
             event_id: facts.ce_id.clone(),
@@ -109,12 +128,17 @@ impl NotificationBuilder {
     /// Records that CE `ce_id` was notified before a restart (the journal
     /// says so), so its next notification clears the earlier one.
     pub fn resume(&mut self, ce_id: &str) {
-        self.last_tag.insert(ce_id.to_string(), tag_for(ce_id));
+        self.last_tag.insert(ce_id, tag_for(ce_id));
     }
 
     /// Drops what is remembered about a CE that will not be notified again.
     pub fn forget(&mut self, ce_id: &str) {
         self.last_tag.remove(ce_id);
+    }
+
+    /// How many CEs' tags are remembered.
+    pub fn remembered(&self) -> usize {
+        self.last_tag.len()
     }
 }
 
@@ -185,6 +209,43 @@ mod tests {
         builder.forget("ce_1_aa");
         let after_forget = builder.build(&Milestone::ClipReady, &facts("ce_1_aa"), 2.0);
         assert_eq!(after_forget.clear_tag, None);
+    }
+
+    #[test]
+    fn a_ces_last_notification_forgets_its_tag() {
+        let mut builder = NotificationBuilder::new();
+        for (i, last) in [
+            Milestone::Discarded,
+            Milestone::Canceled,
+            Milestone::Finalized {
+                title: "t".to_string(),
+                description: "d".to_string(),
+            },
+        ]
+        .iter()
+        .enumerate()
+        {
+            let ce_id = format!("ce_{i}_aa");
+            builder.build(&Milestone::New, &facts(&ce_id), 1.0);
+            assert_eq!(builder.remembered(), 1);
+            let final_one = builder.build(last, &facts(&ce_id), 2.0);
+            assert_eq!(
+                final_one.clear_tag.as_deref(),
+                Some(format!("frigate_{ce_id}").as_str())
+            );
+            assert_eq!(builder.remembered(), 0, "after {last:?}");
+        }
+    }
+
+    #[test]
+    fn tags_of_ces_never_finalized_stay_bounded() {
+        let mut builder = NotificationBuilder::new();
+        for i in 0..crate::recent_ids::REMEMBERED_IDS + 500 {
+            let ce_id = format!("ce_{i}_aa");
+            builder.build(&Milestone::New, &facts(&ce_id), 1.0);
+            builder.build(&Milestone::ClipReady, &facts(&ce_id), 2.0);
+        }
+        assert_eq!(builder.remembered(), crate::recent_ids::REMEMBERED_IDS);
     }
 
     #[test]

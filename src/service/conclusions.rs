@@ -13,7 +13,7 @@ use super::shared::ServiceShared;
 use crate::ai::{read_analysis_result, AnalysisResult};
 use crate::ce::journal::{self, JournalStep};
 use crate::metrics::{CeFinalState, CeStage, ErrorKind, FrameStage};
-use crate::notify::{CeFacts, Milestone, Status};
+use crate::notify::{CeFacts, Milestone};
 use crate::pipeline::ce_run::CeOutcome;
 use crate::recent_ids::RecentIds;
 use crossbeam_channel::Sender;
@@ -30,21 +30,23 @@ pub enum Verdict {
     /// The CE is done: journaled, notified.
     Concluded,
     /// Nothing is wrong with the CE, but it could not be written (the
-    /// storage is full): process it again after this long.
+    /// storage is full or read-only): process it again after this long.
     RetryAfter(Duration),
 }
 
-/// Whether a CE failed for want of storage space (ENOSPC, as the OS and
-/// FFmpeg word it).
-fn ran_out_of_storage(outcome: &CeOutcome) -> bool {
-    const NO_SPACE: &str = "No space left on device";
+/// Whether a CE failed because its storage could not be written: no space
+/// left (ENOSPC) or mounted read-only (EROFS), as the OS and FFmpeg word
+/// them. Such a CE is held back, not concluded: concluding it would announce
+/// a summary of no camera (every sidecar write failed) and journal nothing.
+fn storage_unwritable(outcome: &CeOutcome) -> bool {
+    const UNWRITABLE: [&str; 2] = ["No space left on device", "Read-only file system"];
     let camera_errors = outcome.cameras.iter().filter_map(|camera| camera.error.as_deref());
     outcome
         .summary_error
         .iter()
         .map(String::as_str)
         .chain(camera_errors)
-        .any(|error| error.contains(NO_SPACE))
+        .any(|error| UNWRITABLE.iter().any(|cause| error.contains(cause)))
 }
 
 /// What is remembered of a CE between its hand-over and its outcome.
@@ -62,7 +64,39 @@ pub fn journal_step(folder: &Path, step: &JournalStep) {
     }
 }
 
-/// Sends the `finalized` notification of a CE with `analysis` and journals it.
+/// Journals a notification of the CE in `folder` as due, then asks the
+/// notifier for it; the notifier journals it as sent once the broker accepted
+/// it, and a restart sends it if that never happened.
+pub fn notify_journaled(folder: &Path, milestone: Milestone, facts: CeFacts, notify: &Sender<NotifyRequest>) {
+    let due = JournalStep::NotificationDue {
+        milestone: milestone.clone(),
+        facts: facts.clone(),
+    };
+    journal_step(folder, &due);
+    let _ = notify.send(NotifyRequest {
+        milestone,
+        facts,
+        journal: Some(folder.to_path_buf()),
+    });
+}
+
+/// Asks the notifier again for every notification journaled as due and
+/// never as sent (the broker did not accept it before the service stopped).
+/// Returns how many. Must run before anything journals a new due one.
+pub fn resend_unsent(storage: &Path, notify: &Sender<NotifyRequest>) -> Result<usize, journal::JournalError> {
+    let unsent = journal::unsent_notifications(storage)?;
+    for notification in &unsent {
+        tracing::info!(ce = %notification.facts.ce_id, status = ?notification.milestone.status(), "sending a notification the broker never accepted");
+        let _ = notify.send(NotifyRequest {
+            milestone: notification.milestone.clone(),
+            facts: notification.facts.clone(),
+            journal: Some(notification.folder.clone()),
+        });
+    }
+    Ok(unsent.len())
+}
+
+/// Asks for the `finalized` notification of a CE with `analysis`.
 fn finalize(folder: &Path, facts: &CeFacts, analysis: &AnalysisResult, notify: &Sender<NotifyRequest>) {
     let facts = CeFacts {
         threat_level: analysis.potential_threat_level,
@@ -72,13 +106,7 @@ fn finalize(folder: &Path, facts: &CeFacts, analysis: &AnalysisResult, notify: &
         title: analysis.title.clone(),
         description: analysis.short_summary.clone(),
     };
-    let _ = notify.send(NotifyRequest { milestone, facts });
-    journal_step(
-        folder,
-        &JournalStep::Notified {
-            status: Status::Finalized,
-        },
-    );
+    notify_journaled(folder, milestone, facts, notify);
 }
 
 /// What Frigate's GenAI summaries are waiting for.
@@ -153,12 +181,12 @@ impl Conclusions {
     /// asks for `clip_ready` and, when its analysis is known, `finalized`. A
     /// CE that ran out of storage space is not concluded but sent back.
     pub fn conclude(&mut self, outcome: &CeOutcome) -> Verdict {
-        if ran_out_of_storage(outcome) {
+        if storage_unwritable(outcome) {
             self.shared.metrics.record_error(ErrorKind::Storage);
             tracing::error!(
                 ce = %outcome.ce_id,
                 folder = %outcome.folder.display(),
-                "storage full: no room for the CE's outputs; processing it again in {} s",
+                "storage full or read-only: the CE's outputs cannot be written; processing it again in {} s",
                 STORAGE_RETRY_DELAY.as_secs()
             );
             return Verdict::RetryAfter(STORAGE_RETRY_DELAY);
@@ -186,17 +214,8 @@ impl Conclusions {
         self.record_metrics(outcome, &flight);
         journal_results(outcome);
         let facts = self.facts(outcome, &flight);
-        let _ = self.notify.send(NotifyRequest {
-            milestone: Milestone::ClipReady,
-            facts: facts.clone(),
-        });
         let folder = &outcome.folder;
-        journal_step(
-            folder,
-            &JournalStep::Notified {
-                status: Status::ClipReady,
-            },
-        );
+        notify_journaled(folder, Milestone::ClipReady, facts.clone(), &self.notify);
         if let Some(analysis) = &analysis {
             finalize(folder, &facts, analysis, &self.notify);
         }

@@ -67,6 +67,7 @@ fn fetch_snapshot(client: &FrigateClient, job: &SnapshotJob, links: &Links, shar
     let _ = links.notify.send(NotifyRequest {
         milestone: Milestone::SnapshotReady,
         facts,
+        journal: None,
     });
 }
 

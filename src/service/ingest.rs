@@ -95,9 +95,15 @@ fn analysis_of(metadata: &GenAiMetadata) -> AnalysisResult {
 impl Ingest {
     /// Consumes the link's deliveries and ticks the close timers until `stop`
     /// is set. Each delivery is dropped, which lets the MQTT client acknowledge
-    /// it, only after its effect is journaled.
-    pub fn run(mut self, inbox: &Receiver<Inbound>, stop: &AtomicBool) {
+    /// it, only after its effect is journaled. Once `draining` is set it still
+    /// consumes and journals, but hands nothing on (see [`Ingest::hand_nothing_on`]).
+    pub fn run(mut self, inbox: &Receiver<Inbound>, stop: &AtomicBool, draining: &AtomicBool) {
+        let mut handing_on = true;
         while !stop.load(Ordering::Relaxed) {
+            if handing_on && draining.load(Ordering::Relaxed) {
+                self.hand_nothing_on();
+                handing_on = false;
+            }
             let now = now_epoch();
             let wait = self
                 .lifecycle
@@ -113,6 +119,21 @@ impl Ingest {
             }
             let actions = self.lifecycle.on_tick(now_epoch());
             self.apply(actions);
+        }
+    }
+
+    /// Lets the threads downstream drain while this one goes on consuming:
+    /// closes its channels to the fetch thread, the notifier and the
+    /// coordinator. What it journals from now on (a CE opened or closed) is
+    /// resumed at the next start; the MQTT messages are acknowledged as usual.
+    fn hand_nothing_on(&mut self) {
+        let (closed_fetch, _) = crossbeam_channel::bounded(0);
+        self.fetch = closed_fetch;
+        let (closed_notify, _) = crossbeam_channel::bounded(0);
+        self.notify = closed_notify;
+        if let Some(reviews) = &mut self.reviews {
+            let (closed_reviews, _) = crossbeam_channel::bounded(0);
+            *reviews = closed_reviews;
         }
     }
 
@@ -201,7 +222,12 @@ impl Ingest {
             player_url: None,
             threat_level: 0,
         };
-        let _ = self.notify.send(NotifyRequest { milestone, facts });
+        let journal = None;
+        let _ = self.notify.send(NotifyRequest {
+            milestone,
+            facts,
+            journal,
+        });
     }
 
     /// Journals each action, then carries it out.

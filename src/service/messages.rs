@@ -88,6 +88,10 @@ pub struct NotifyRequest {
     pub milestone: Milestone,
     /// About which CE.
     pub facts: CeFacts,
+    /// The CE folder whose journal records this notification as due; the
+    /// notifier journals it as `notified` there once the broker accepted it.
+    /// `None` for notifications the journal does not track.
+    pub journal: Option<PathBuf>,
 }
 
 /// Frigate's GenAI summary of a CE (`ai_mode: frigate`), already written to

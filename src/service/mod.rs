@@ -13,7 +13,9 @@
 //! metrics, `clip_ready` and `finalized`.
 //! `resume` re-queues unfinished CEs from their journals at start-up;
 //! `mqtt_link` sets up the persistent-session MQTT connection. On shutdown
-//! (SIGTERM/SIGINT) ingest stops first, then each thread drains what it has.
+//! (SIGTERM/SIGINT) ingest stops handing work on, each thread downstream
+//! drains what it has (notifications published while still connected), then
+//! the link closes and ingest stops.
 
 pub mod conclusions;
 pub mod coordinator;
@@ -279,17 +281,25 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
             dispatcher: cluster_tx,
         }),
     };
-    let resumed = resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx, &notify_resume);
+    // Before resuming, which journals new due notifications of its own.
+    let unsent = conclusions::resend_unsent(&config.storage_path, &notify_resume);
+    let resumed = unsent.and_then(|unsent| {
+        if unsent > 0 {
+            tracing::info!(count = unsent, "notifications the broker never accepted sent again");
+        }
+        resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx, &notify_resume)
+    });
     drop((fetch_tx, ready_tx, notify_resume));
+    let (ingest_stop, ingest_draining) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let mut ingest_thread = None;
     let started = resumed.map_err(ServiceError::from).and_then(|count| {
         if count > 0 {
             tracing::info!(count, "unfinished consolidated events resumed");
         }
         // The ingest thread drains the link's inbox from before the connection
         // exists: the persistent session's queued messages arrive at once.
-        let (inbox, ingest_stop) = (link.inbox.clone(), Arc::new(AtomicBool::new(false)));
-        let ingest_stop_flag = ingest_stop.clone();
-        let ingest = spawn("ingest", move || ingest.run(&inbox, &ingest_stop_flag));
+        let (inbox, stop, draining) = (link.inbox.clone(), ingest_stop.clone(), ingest_draining.clone());
+        ingest_thread = Some(spawn("ingest", move || ingest.run(&inbox, &stop, &draining)));
         let give_up = || shutdown.load(Ordering::Relaxed);
         let connected = link.connect(&config.mqtt, &give_up);
         if connected.is_ok() {
@@ -297,10 +307,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
             while !shutdown.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(100));
             }
-            link.close();
         }
-        ingest_stop.store(true, Ordering::Relaxed);
-        let _ = ingest.join();
         connected.map_err(ServiceError::from)
     });
     if started.is_err() {
@@ -309,10 +316,24 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         // the HTTP API went on answering.
         shutdown.store(true, Ordering::Relaxed);
     }
-    tracing::info!("shutting down: draining fetches and consolidated events in flight");
+    // Shutdown order: the ingest thread goes on consuming (and journaling,
+    // so every message is acknowledged after its effect) while it stops
+    // handing work on; the fetch, processing and notifier threads drain,
+    // the notifier publishing over the still-connected link; only then the
+    // link closes and the ingest thread stops.
+    tracing::info!("shutting down: draining fetches, consolidated events and notifications in flight");
+    ingest_draining.store(true, Ordering::Relaxed);
     let _ = fetcher.join();
     let _ = processor.join();
     let _ = notifier.join();
+    if started.is_ok() {
+        link.close();
+    }
+    link.stop_handing_over();
+    ingest_stop.store(true, Ordering::Relaxed);
+    if let Some(ingest) = ingest_thread {
+        let _ = ingest.join();
+    }
     let _ = retention.join();
     if let Err(err) = api.stop() {
         tracing::warn!("{err}");

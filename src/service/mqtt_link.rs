@@ -26,11 +26,17 @@
 //! thread holding a delivery must therefore never call the library, nor wait
 //! for a thread that does; this module waits only on the thread that calls
 //! [`MqttLink::connect`] and [`MqttLink::close`], and a publisher elsewhere
-//! waits a bounded time.
+//! waits a bounded time. Nor may the library's thread wait forever for a
+//! consumer that has gone: once [`MqttLink::stop_handing_over`] was called,
+//! the hand-over gives up (a message not yet handed over is dropped, and the
+//! library acknowledges it, so stop handing over only once the link is
+//! closed or the consumer has really gone).
 
 use crate::config::MqttSettings;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender};
 use paho_mqtt as mqtt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Topic where the service announces `online` / `offline` (retained, with a last will).
@@ -38,6 +44,9 @@ pub const AVAILABILITY_TOPIC: &str = "frigate_buffer/available";
 
 /// Longest wait for the broker to confirm a publish or a disconnect.
 const BROKER_REPLY_LIMIT: Duration = Duration::from_secs(10);
+
+/// How often a waiting hand-over looks whether it should give up.
+const HAND_OVER_CHECK: Duration = Duration::from_millis(100);
 
 /// Why the MQTT connection could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +136,8 @@ pub struct MqttLink {
     pub uri: String,
     /// Who connects and how.
     profile: LinkProfile,
+    /// Set once the inbox's consumer stops: hand-overs give up instead of waiting.
+    stopped: Arc<AtomicBool>,
 }
 
 fn broker_uri(settings: &MqttSettings) -> String {
@@ -134,17 +145,50 @@ fn broker_uri(settings: &MqttSettings) -> String {
     format!("{scheme}://{}:{}", settings.host, settings.port)
 }
 
+/// Why a hand-over ended without the consumer being done with the message.
+#[derive(Debug, PartialEq)]
+enum HandOverEnd {
+    /// The consumer took the message and released it (or the session does not wait).
+    Released,
+    /// The consumer is gone or stopping; the message was dropped unhandled
+    /// or is still held.
+    GaveUp,
+}
+
 /// Hands a message to the consumer; in a persistent session, waits until the
-/// consumer is done with it.
-fn hand_over(inbox: &Sender<Inbound>, message: mqtt::Message, session: SessionKind) {
+/// consumer is done with it. Gives up once `stopped` is set or the consumer
+/// has gone, so the library's thread never waits forever.
+fn hand_over(
+    inbox: &Sender<Inbound>,
+    message: mqtt::Message,
+    session: SessionKind,
+    stopped: &AtomicBool,
+) -> HandOverEnd {
     let (release, released) = crossbeam_channel::bounded::<()>(0);
-    let delivery = Delivery {
+    let mut inbound = Inbound::Message(Delivery {
         message,
         _release: release,
-    };
-    if inbox.send(Inbound::Message(delivery)).is_ok() && session == SessionKind::Persistent {
-        // Returns with `Disconnected` when the consumer drops the delivery.
-        let _ = released.recv();
+    });
+    loop {
+        if stopped.load(Ordering::Relaxed) {
+            return HandOverEnd::GaveUp;
+        }
+        match inbox.send_timeout(inbound, HAND_OVER_CHECK) {
+            Ok(()) => break,
+            Err(SendTimeoutError::Timeout(back)) => inbound = back,
+            Err(SendTimeoutError::Disconnected(_)) => return HandOverEnd::GaveUp,
+        }
+    }
+    if session == SessionKind::Ephemeral {
+        return HandOverEnd::Released;
+    }
+    loop {
+        // `Disconnected` when the consumer drops the delivery.
+        match released.recv_timeout(HAND_OVER_CHECK) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return HandOverEnd::Released,
+            Err(RecvTimeoutError::Timeout) if stopped.load(Ordering::Relaxed) => return HandOverEnd::GaveUp,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
     }
 }
 
@@ -174,8 +218,14 @@ pub fn open(settings: &MqttSettings, profile: LinkProfile) -> Result<MqttLink, M
         SessionKind::Persistent => crossbeam_channel::bounded(0),
         SessionKind::Ephemeral => crossbeam_channel::unbounded(),
     };
+    let stopped = Arc::new(AtomicBool::new(false));
+    let stopped_for_callback = stopped.clone();
     client.set_message_callback(move |_, message| match message {
-        Some(message) => hand_over(&inbox_tx, message, session),
+        Some(message) => {
+            if hand_over(&inbox_tx, message, session, &stopped_for_callback) == HandOverEnd::GaveUp {
+                tracing::warn!("MQTT message not handed over: its consumer has stopped");
+            }
+        }
         None => {
             let _ = inbox_tx.try_send(Inbound::ConnectionLost);
         }
@@ -196,6 +246,7 @@ pub fn open(settings: &MqttSettings, profile: LinkProfile) -> Result<MqttLink, M
         inbox,
         uri,
         profile,
+        stopped,
     })
 }
 
@@ -229,6 +280,13 @@ impl MqttLink {
                 Err(err) => return Err(setup(err.to_string())),
             }
         }
+    }
+
+    /// Tells waiting and later hand-overs to give up: the inbox's consumer is
+    /// stopping. Call it after [`close`](Self::close), or when the consumer
+    /// is gone for good.
+    pub fn stop_handing_over(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
     }
 
     /// Announces `offline` and disconnects. After it returns no message is
@@ -285,4 +343,83 @@ fn connect_options(settings: &MqttSettings, profile: &LinkProfile) -> Result<mqt
         builder.ssl_options(ssl.finalize());
     }
     Ok(builder.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn message() -> mqtt::Message {
+        mqtt::Message::new("frigate/events", "{}", mqtt::QOS_1)
+    }
+
+    /// Runs a hand-over on its own thread, as the library's callback would.
+    fn spawn_hand_over(
+        inbox: Sender<Inbound>,
+        stopped: Arc<AtomicBool>,
+    ) -> std::thread::JoinHandle<(HandOverEnd, Instant)> {
+        std::thread::spawn(move || {
+            let end = hand_over(&inbox, message(), SessionKind::Persistent, &stopped);
+            (end, Instant::now())
+        })
+    }
+
+    #[test]
+    fn hand_over_waits_for_the_consumer_to_release_the_delivery() {
+        let (inbox_tx, inbox) = crossbeam_channel::bounded(0);
+        let stopped = Arc::new(AtomicBool::new(false));
+        let handing = spawn_hand_over(inbox_tx, stopped);
+        let Inbound::Message(delivery) = inbox.recv_timeout(Duration::from_secs(10)).unwrap() else {
+            panic!("a message was handed over");
+        };
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!handing.is_finished(), "acknowledged before the consumer was done");
+        let released_at = Instant::now();
+        drop(delivery);
+        let (end, returned_at) = handing.join().unwrap();
+        assert_eq!(end, HandOverEnd::Released);
+        assert!(returned_at >= released_at);
+    }
+
+    #[test]
+    fn hand_over_gives_up_when_the_consumer_stops_before_taking_it() {
+        // The consumer never receives: the receiver is kept but nobody drains it.
+        let (inbox_tx, _inbox) = crossbeam_channel::bounded(0);
+        let stopped = Arc::new(AtomicBool::new(false));
+        let handing = spawn_hand_over(inbox_tx, stopped.clone());
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(!handing.is_finished());
+        stopped.store(true, Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !handing.is_finished() {
+            assert!(Instant::now() < deadline, "hand-over still blocked after stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(handing.join().unwrap().0, HandOverEnd::GaveUp);
+    }
+
+    #[test]
+    fn hand_over_gives_up_when_the_consumer_stops_holding_a_delivery() {
+        let (inbox_tx, inbox) = crossbeam_channel::bounded(0);
+        let stopped = Arc::new(AtomicBool::new(false));
+        let handing = spawn_hand_over(inbox_tx, stopped.clone());
+        let held = inbox.recv_timeout(Duration::from_secs(10)).unwrap();
+        stopped.store(true, Ordering::Relaxed);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !handing.is_finished() {
+            assert!(Instant::now() < deadline, "hand-over still blocked after stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(handing.join().unwrap().0, HandOverEnd::GaveUp);
+        drop(held);
+    }
+
+    #[test]
+    fn hand_over_gives_up_when_the_consumer_is_gone() {
+        let (inbox_tx, inbox) = crossbeam_channel::bounded(0);
+        drop(inbox);
+        let end = hand_over(&inbox_tx, message(), SessionKind::Persistent, &AtomicBool::new(false));
+        assert_eq!(end, HandOverEnd::GaveUp);
+    }
 }

@@ -1,10 +1,18 @@
 //! The notifier thread: owns the Home Assistant notification state (the
 //! previous tag of each CE, the rate limiter) and publishes over MQTT.
+//!
+//! A notification the journal tracks (a request with a journal folder) is
+//! journaled as `notified` only once the broker accepted it (its QoS 1
+//! PUBACK); one that never got there stays due in the journal and is sent
+//! after the next start. It never journals anything else.
 
 use super::messages::NotifyRequest;
-use crate::notify::{NotificationBuilder, RateLimiter};
+use crate::ce::journal::{self, JournalStep};
+use crate::notify::{Notification, NotificationBuilder, RateLimiter, Status};
+use crate::recent_ids::RecentIds;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use paho_mqtt as mqtt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Longest wait for the broker to take a notification. Bounded because the
@@ -19,10 +27,42 @@ pub fn now_epoch() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// Runs until `requests` closes and every queued notification has gone out.
+/// The journal folders of notifications waiting to be confirmed by the
+/// broker, by CE and status. Bounded: one the rate limit dropped is never
+/// confirmed, and stays due in its journal.
+#[derive(Default)]
+struct AwaitingConfirmation(RecentIds<PathBuf>);
+
+impl AwaitingConfirmation {
+    fn key(ce_id: &str, status: Status) -> String {
+        format!("{ce_id} {status:?}")
+    }
+
+    fn expect(&mut self, ce_id: &str, status: Status, folder: PathBuf) {
+        self.0.insert(&Self::key(ce_id, status), folder);
+    }
+
+    /// Journals `notified` for a notification the broker accepted, if the journal tracks it.
+    fn confirm(&mut self, notification: &Notification) {
+        let key = Self::key(&notification.event_id, notification.status);
+        let Some(folder) = self.0.remove(&key) else {
+            return;
+        };
+        let sent = JournalStep::Notified {
+            status: notification.status,
+        };
+        if let Err(err) = journal::append(&folder, now_epoch(), &sent) {
+            tracing::error!("{err}");
+        }
+    }
+}
+
+/// Runs until `requests` closes and every queued notification has gone out
+/// (or failed to: a journaled one is then sent after the next start).
 pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient, topic: String, enabled: bool) {
     let mut builder = NotificationBuilder::new();
     let mut limiter = RateLimiter::new();
+    let mut awaiting = AwaitingConfirmation::default();
     let mut open = true;
     while open || limiter.next_ready_at().is_some() {
         let now = now_epoch();
@@ -32,6 +72,9 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
         match requests.recv_timeout(wait) {
             Ok(request) if enabled => {
                 let notification = builder.build(&request.milestone, &request.facts, now_epoch());
+                if let Some(folder) = request.journal {
+                    awaiting.expect(&notification.event_id, notification.status, folder);
+                }
                 limiter.offer(notification, now_epoch());
             }
             Ok(_) => {}
@@ -43,9 +86,14 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
             let message = mqtt::Message::new(&topic, payload, mqtt::QOS_1);
             match client.publish(message).wait_for(PUBLISH_REPLY_LIMIT) {
                 Ok(()) => {
-                    tracing::info!(ce = %notification.event_id, status = ?notification.status, "notification sent")
+                    tracing::info!(ce = %notification.event_id, status = ?notification.status, "notification sent");
+                    awaiting.confirm(&notification);
                 }
-                Err(err) => tracing::warn!(ce = %notification.event_id, "notification not sent: {err}"),
+                Err(err) => tracing::warn!(
+                    ce = %notification.event_id,
+                    status = ?notification.status,
+                    "notification not sent: {err}; a journaled one is sent after the next start"
+                ),
             }
         }
     }

@@ -7,6 +7,7 @@
 //! `<folder>-quarantined`, one error line, `errors_total{kind="quarantine"}`)
 //! and the others resume.
 
+use super::conclusions::notify_journaled;
 use super::ingest::Ingest;
 use super::messages::NotifyRequest;
 use super::messages::{FetchJob, FetchRequest, ReadyCe};
@@ -191,19 +192,9 @@ pub fn resume(
                     player_url: None,
                     threat_level: 0,
                 };
-                let _ = notify.send(NotifyRequest {
-                    milestone: Milestone::ClipReady,
-                    facts,
-                });
-                for step in [
-                    JournalStep::Notified {
-                        status: Status::ClipReady,
-                    },
-                    JournalStep::Finished,
-                ] {
-                    if let Err(err) = journal::append(&record.folder, now_epoch(), &step) {
-                        tracing::error!("{err}");
-                    }
+                notify_journaled(&record.folder, Milestone::ClipReady, facts, notify);
+                if let Err(err) = journal::append(&record.folder, now_epoch(), &JournalStep::Finished) {
+                    tracing::error!("{err}");
                 }
             }
             NextStep::Done => {

@@ -8,3 +8,4 @@ mod ffmpeg;
 mod http;
 mod lifecycle;
 mod names;
+mod notify;

@@ -40,7 +40,9 @@ pub struct CeRecord {
     pub sidecars_done: bool,
     /// Where the summary video stands.
     pub summary: SummaryOutcome,
-    /// Notifications already sent, in order, so none is sent twice.
+    /// Notifications already asked for (due, or sent), in order, so none is
+    /// asked for twice; a due one still unsent is sent again by
+    /// [`unsent_notifications`](super::unsent_notifications).
     pub notified: Vec<Status>,
     /// Lines that could not be used (torn by a crash, before the `opened`
     /// line, or about an unknown event), for a warning.
@@ -232,6 +234,12 @@ impl CeRecord {
                 self.summary = SummaryOutcome::Done(self.folder.join(path));
             }
             JournalStep::SummaryFailed { error } => self.summary = SummaryOutcome::Failed(error),
+            JournalStep::NotificationDue { milestone, .. } => {
+                let status = milestone.status();
+                if !self.notified.contains(&status) {
+                    self.notified.push(status);
+                }
+            }
             JournalStep::Notified { status } => {
                 if !self.notified.contains(&status) {
                     self.notified.push(status);

@@ -3,7 +3,7 @@
 //! Owns the on-disk vocabulary (`{"ts": .., "step": "<name>", ..fields}`).
 //! It says nothing about what a sequence of steps means (see `ce_record`).
 
-use crate::notify::Status;
+use crate::notify::{CeFacts, Milestone, Status};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -99,7 +99,15 @@ pub enum JournalStep {
         /// Why, in one line.
         error: String,
     },
-    /// A notification of the CE was handed to the notifier.
+    /// A notification of the CE is due: asked of the notifier, and sent
+    /// again after a restart until a `notified` line of its status follows.
+    NotificationDue {
+        /// What happened.
+        milestone: Milestone,
+        /// What the notification says about the CE.
+        facts: CeFacts,
+    },
+    /// A notification of the CE was accepted by the broker.
     Notified {
         /// Which one.
         status: Status,

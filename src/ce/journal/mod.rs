@@ -15,15 +15,18 @@
 //! - [`writer`]: durable appends.
 //! - [`ce_record`]: the pure fold of a CE's lines into its state and next step.
 //! - [`mod@replay`]: scanning `events/*/journal.jsonl` at start-up.
+//! - [`unsent`]: notifications journaled as due and never as sent, finished CEs included.
 
 pub mod ce_record;
 pub mod entry;
 pub mod replay;
+pub mod unsent;
 pub mod writer;
 
 pub use ce_record::{CeRecord, CloseWindow, JobDispatch, JournalEvent, NextStep, SummaryOutcome};
 pub use entry::JournalStep;
 pub use replay::{replay, Replay, UnusableJournal};
+pub use unsent::{unsent_notifications, UnsentNotification};
 pub use writer::append;
 
 use std::path::PathBuf;

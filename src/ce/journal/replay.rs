@@ -121,7 +121,7 @@ fn replay_folder(folder: &Path) -> Result<Option<CeRecord>, JournalError> {
 /// The parseable lines of a journal and how many non-blank lines were torn
 /// by a crash (they begin as a journal line but do not parse); `Err` with
 /// the 1-based number of the first line that is no journal line at all.
-fn parse_lines(bytes: &[u8]) -> Result<(Vec<JournalEntry>, usize), usize> {
+pub(super) fn parse_lines(bytes: &[u8]) -> Result<(Vec<JournalEntry>, usize), usize> {
     let mut entries = Vec::new();
     let mut torn = 0;
     for (index, line) in bytes.split(|&byte| byte == b'\n').enumerate() {
