@@ -7,9 +7,7 @@
 mod common;
 
 use common::mosquitto::Mosquitto;
-use common::service_harness::{
-    ce_folders, finished_ce_folders, frigate_with_sample_clips, OnlineWatch, Rig, Service,
-};
+use common::service_harness::{ce_folders, finished_ce_folders, frigate_with_sample_clips, OnlineWatch, Rig, Service};
 use common::video_info;
 use paho_mqtt as mqtt;
 use serde_json::Value;

@@ -132,7 +132,10 @@ impl OnlineWatch {
         let deadline = Instant::now() + timeout;
         let mut waiting: Vec<&str> = topics.to_vec();
         while !waiting.is_empty() {
-            assert!(Instant::now() < deadline, "no 'online' within {timeout:?} on {waiting:?}");
+            assert!(
+                Instant::now() < deadline,
+                "no 'online' within {timeout:?} on {waiting:?}"
+            );
             if let Ok(Some(message)) = self.messages.recv_timeout(Duration::from_millis(200)) {
                 if !message.retained() && message.payload() == b"online" {
                     waiting.retain(|topic| *topic != message.topic());
