@@ -419,7 +419,11 @@ impl Config {
         };
 
         let retention_days = non_negative("settings.retention_days", settings.retention_days, 3.0)?;
-        let export_timeout = non_negative("settings.export_timeout_seconds", settings.export_timeout_seconds, 120.0)?;
+        let export_timeout = non_negative(
+            "settings.export_timeout_seconds",
+            settings.export_timeout_seconds,
+            120.0,
+        )?;
         let positive = |key: &str, value: f64| -> Result<f64, ConfigError> {
             if value > 0.0 {
                 Ok(value)

@@ -216,11 +216,16 @@ mod tests {
         assert_eq!(tasks[0].event_ids, vec!["100.0-a".to_string()]);
         assert!(tasks[1].event_ids.is_empty());
         assert!(board.finish("ce1", "back", Ok("/b.mp4".into())).is_none());
-        assert!(board.finish("ce1", "front", Err("camera front: HTTP 500".into())).is_none());
+        assert!(board
+            .finish("ce1", "front", Err("camera front: HTTP 500".into()))
+            .is_none());
         let ready = board.finish("ce1", "side", Ok("/s.mp4".into())).unwrap();
         let cameras: Vec<&str> = ready.clips.iter().map(|c| c.camera.as_str()).collect();
         assert_eq!(cameras, vec!["side", "back"]);
-        assert_eq!(ready.failed, vec![("front".to_string(), "camera front: HTTP 500".to_string())]);
+        assert_eq!(
+            ready.failed,
+            vec![("front".to_string(), "camera front: HTTP 500".to_string())]
+        );
         assert!(board.is_empty());
     }
 

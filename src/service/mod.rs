@@ -234,7 +234,15 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         public_url: config.notifications.public_url.clone(),
     };
     let fetcher = spawn("fetch", move || {
-        fetch::run_fetch(fetch_rx, frigate, ready_for_fetch, links, fetch_shared, &fetch_stop, fetch_workers)
+        fetch::run_fetch(
+            fetch_rx,
+            frigate,
+            ready_for_fetch,
+            links,
+            fetch_shared,
+            &fetch_stop,
+            fetch_workers,
+        )
     });
     let (reviews_tx, reviews_rx) = crossbeam_channel::bounded(64);
     let (cluster_tx, cluster_rx) = crossbeam_channel::bounded(64);

@@ -33,7 +33,9 @@ fn journal_of_ce_with(storage: &Path, tag: &str) -> Option<(PathBuf, String)> {
 fn steps<'a>(journal: &'a str, step: &str, camera: &str) -> Vec<&'a str> {
     journal
         .lines()
-        .filter(|line| line.contains(&format!("\"step\":\"{step}\"")) && line.contains(&format!("\"camera\":\"{camera}\"")))
+        .filter(|line| {
+            line.contains(&format!("\"step\":\"{step}\"")) && line.contains(&format!("\"camera\":\"{camera}\""))
+        })
         .collect()
 }
 
@@ -67,7 +69,8 @@ fn a_trickling_camera_holds_up_no_other_ce_and_fails_at_the_clip_deadline() {
     // CE 2, on the other camera, while CE 1's download trickles.
     rig.publish_incident("two", &["side"]);
     wait_for("CE 2's clip fetched", Duration::from_secs(60), || {
-        journal_of_ce_with(&storage, "two0").is_some_and(|(_, journal)| !steps(&journal, "clip_fetched", "side").is_empty())
+        journal_of_ce_with(&storage, "two0")
+            .is_some_and(|(_, journal)| !steps(&journal, "clip_fetched", "side").is_empty())
     });
     assert_eq!(
         rig.frigate.trickles_open(),
@@ -131,12 +134,16 @@ fn redirects_are_followed_on_frigates_origin_only() {
     let same = redirecting("127.0.0.1");
     let dest = dir.path().join("same").join("front-1.mp4");
     let clip = quick_client(&same)
-        .fetch_clip("front", 1700000000.0, 1700000030.0, &[event.clone()], &dest)
+        .fetch_clip("front", 1700000000.0, 1700000030.0, std::slice::from_ref(&event), &dest)
         .unwrap();
     assert!(matches!(clip.source, ClipSource::Export { .. }), "{:?}", clip.source);
-    assert_eq!(std::fs::read(&dest).unwrap(), std::fs::read(ffmpeg_test_clip()).unwrap());
+    assert_eq!(
+        std::fs::read(&dest).unwrap(),
+        std::fs::read(ffmpeg_test_clip()).unwrap()
+    );
     assert!(
-        same.log().contains(&"GET /redirected/exports/front_000001.mp4".to_string()),
+        same.log()
+            .contains(&"GET /redirected/exports/front_000001.mp4".to_string()),
         "{:?}",
         same.log()
     );
@@ -154,7 +161,10 @@ fn redirects_are_followed_on_frigates_origin_only() {
         base = other.base_url()
     );
     assert!(error.contains(&expected), "{error}");
-    assert!(error.starts_with(&format!("{}/api/front/start/", other.base_url())), "{error}");
+    assert!(
+        error.starts_with(&format!("{}/api/front/start/", other.base_url())),
+        "{error}"
+    );
     assert!(
         !other.log().iter().any(|line| line.contains("/redirected/")),
         "{:?}",
@@ -191,7 +201,11 @@ fn the_snapshot_of_a_new_ce_does_not_wait_behind_a_slow_export() {
     let waited = opened.elapsed();
     let snapshot = seen.last().unwrap();
     assert_eq!(snapshot["camera"], "side", "{snapshot}");
-    assert_eq!(rig.frigate.live_exports().len(), 1, "CE 1's export must still be running");
+    assert_eq!(
+        rig.frigate.live_exports().len(),
+        1,
+        "CE 1's export must still be running"
+    );
     assert!(waited < Duration::from_secs(20), "snapshot_ready after {waited:?}");
     let (folder, _) = journal_of_ce_with(&rig.storage(), "snap").unwrap();
     assert!(std::fs::metadata(folder.join("side/snapshot.jpg")).unwrap().len() > 1000);

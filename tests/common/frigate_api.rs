@@ -250,7 +250,9 @@ impl Drop for FrigateApi {
 /// Serves one connection: one request, one answer, then close.
 fn serve(mut stream: TcpStream, state: &Mutex<State>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let Some(mut request) = read_request(&stream) else { return };
+    let Some(mut request) = read_request(&stream) else {
+        return;
+    };
     let (delay, fail) = {
         let mut state = state.lock().unwrap();
         state.log.push(format!("{} {}", request.method, request.path));

@@ -101,7 +101,9 @@ pub fn download(
             _ => {}
         }
     }
-    http.retrying(rule, &bounds.deadline, || download_once(http, &url, dest, media, bounds))
+    http.retrying(rule, &bounds.deadline, || {
+        download_once(http, &url, dest, media, bounds)
+    })
 }
 
 /// One try of [`download`].
@@ -112,7 +114,10 @@ fn download_once(http: &HttpClient, url: &str, dest: &Path, media: Media, bounds
         path: dest.to_path_buf(),
         cap: bounds.max_bytes,
     };
-    if body.content_length().is_some_and(|announced| announced > bounds.max_bytes) {
+    if body
+        .content_length()
+        .is_some_and(|announced| announced > bounds.max_bytes)
+    {
         return Err(too_large());
     }
     let temp = fs_atomic::temp_path_for(dest);
@@ -315,8 +320,15 @@ mod tests {
             };
             let base = serve_once(head.to_string(), 5000);
             let http = HttpClient::new(&base, super::super::FetchPolicy::default());
-            let error = download(&http, "/exports/front_1.mp4", &dest, Media::Mp4, RetryOn::ServerTrouble, bounds)
-                .unwrap_err();
+            let error = download(
+                &http,
+                "/exports/front_1.mp4",
+                &dest,
+                Media::Mp4,
+                RetryOn::ServerTrouble,
+                bounds,
+            )
+            .unwrap_err();
             assert_eq!(
                 error.to_string(),
                 format!(

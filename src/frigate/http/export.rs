@@ -154,7 +154,13 @@ impl ExportApi {
 }
 
 /// Starts the export and returns its id.
-fn start(http: &HttpClient, camera: &str, start_ts: f64, end_ts: f64, deadline: &Deadline) -> Result<String, FetchError> {
+fn start(
+    http: &HttpClient,
+    camera: &str,
+    start_ts: f64,
+    end_ts: f64,
+    deadline: &Deadline,
+) -> Result<String, FetchError> {
     let path = routes::export_start(camera, start_ts, end_ts);
     let body = json!({
         "name": format!("frigate-buffer {camera} {start_ts}-{end_ts}"),
@@ -199,8 +205,7 @@ fn wait_until_done(
     let mut seen_before = false;
     loop {
         let entry = look_up(http, flavour, export_id, deadline)?;
-        let job_active =
-            entry.is_none() && flavour == ExportFlavour::V018 && job_is_active(http, export_id, deadline)?;
+        let job_active = entry.is_none() && flavour == ExportFlavour::V018 && job_is_active(http, export_id, deadline)?;
         match judge(entry.as_ref(), job_active, seen_before) {
             Progress::Done(video_path) => return Ok(video_path),
             Progress::Failed => {

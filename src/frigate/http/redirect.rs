@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn same_origin_redirects_are_followed_in_every_spelling() {
         let cases = [
-            ("http://127.0.0.1:5000/exports/a.mp4", "http://127.0.0.1:5000/exports/a.mp4"),
+            (
+                "http://127.0.0.1:5000/exports/a.mp4",
+                "http://127.0.0.1:5000/exports/a.mp4",
+            ),
             ("/exports/a.mp4", "http://127.0.0.1:5000/exports/a.mp4"),
             ("//127.0.0.1:5000/exports/a.mp4", "http://127.0.0.1:5000/exports/a.mp4"),
             ("other.mp4", "http://127.0.0.1:5000/api/events/1-a/other.mp4"),
