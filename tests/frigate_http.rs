@@ -22,6 +22,7 @@ fn quick_policy() -> FetchPolicy {
         backoff_max: Duration::from_millis(40),
         export_poll_interval: Duration::from_millis(20),
         export_timeout: Duration::from_secs(2),
+        ..FetchPolicy::default()
     }
 }
 

@@ -17,7 +17,7 @@ pub use cluster::ClusterSettings;
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, TensorRtPrecision};
 pub use runtime::{
-    AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
+    AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, FetchSettings, MqttSettings, MqttTls,
     NotificationSettings, SummaryConfig,
 };
 
@@ -121,6 +121,36 @@ mod tests {
             ),
         ] {
             let file = write_config(&format!("pipeline: cpu\n{text}"));
+            let message = Config::load(file.path()).unwrap_err().to_string();
+            assert!(message.contains(&format!("key '{key}'")), "{message}");
+        }
+    }
+
+    #[test]
+    fn fetch_settings_default_from_the_export_timeout_and_are_checked() {
+        let file = write_config("pipeline: cpu\nsettings:\n  export_timeout_seconds: 60\n");
+        let fetch = Config::load(file.path()).unwrap().fetch;
+        assert_eq!(fetch.export_timeout, std::time::Duration::from_secs(60));
+        assert_eq!(fetch.clip_deadline, std::time::Duration::from_secs(360));
+        assert_eq!(fetch.max_clip_bytes, 2 << 30);
+        assert_eq!(fetch.stall_timeout, std::time::Duration::from_secs(30));
+        assert_eq!(fetch.workers, 3);
+        let file = write_config(
+            "pipeline: cpu\nsettings:\n  clip_fetch_timeout_seconds: 20\n  max_clip_mb: 0.5\n  fetch_stall_seconds: 4\n  fetch_workers: 2\n",
+        );
+        let fetch = Config::load(file.path()).unwrap().fetch;
+        assert_eq!(fetch.clip_deadline, std::time::Duration::from_secs(20));
+        assert_eq!(fetch.max_clip_bytes, 512 * 1024);
+        assert_eq!(fetch.stall_timeout, std::time::Duration::from_secs(4));
+        assert_eq!(fetch.workers, 2);
+        for (text, key) in [
+            ("clip_fetch_timeout_seconds: 0", "settings.clip_fetch_timeout_seconds"),
+            ("max_clip_mb: -1", "settings.max_clip_mb"),
+            ("fetch_stall_seconds: 0", "settings.fetch_stall_seconds"),
+            ("fetch_workers: 0", "settings.fetch_workers"),
+            ("fetch_workers: 17", "settings.fetch_workers"),
+        ] {
+            let file = write_config(&format!("pipeline: cpu\nsettings:\n  {text}\n"));
             let message = Config::load(file.path()).unwrap_err().to_string();
             assert!(message.contains(&format!("key '{key}'")), "{message}");
         }

@@ -162,6 +162,14 @@ pub struct RawSettings {
     pub export_buffer_after: Option<f64>,
     /// Seconds a Frigate export may run before the clip is fetched another way.
     pub export_timeout_seconds: Option<f64>,
+    /// Seconds one camera's clip may take over every source and try together.
+    pub clip_fetch_timeout_seconds: Option<f64>,
+    /// Largest clip in MiB; a longer download is cut and fails.
+    pub max_clip_mb: Option<f64>,
+    /// Seconds without a byte from Frigate after which a request fails.
+    pub fetch_stall_seconds: Option<f64>,
+    /// Clips downloaded at once.
+    pub fetch_workers: Option<usize>,
     /// Draw the date/time/camera overlay on the summary video.
     pub timestamp_overlay: Option<bool>,
 }

@@ -9,6 +9,7 @@ use crate::frigate::CameraName;
 use crate::shipped_files;
 use crate::timeline::PlanParams;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Detector model and thresholds.
 #[derive(Debug, Clone)]
@@ -59,6 +60,21 @@ pub struct CeTimings {
     pub export_buffer_before: f64,
     /// Seconds of clip after the last event.
     pub export_buffer_after: f64,
+}
+
+/// How clips are fetched from Frigate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FetchSettings {
+    /// How long a Frigate export may run before the clip is fetched another way.
+    pub export_timeout: Duration,
+    /// How long one camera's clip may take, over every source and try together.
+    pub clip_deadline: Duration,
+    /// The most bytes one clip may have.
+    pub max_clip_bytes: u64,
+    /// How long a request may go without a byte from Frigate.
+    pub stall_timeout: Duration,
+    /// How many clips are downloaded at once.
+    pub workers: usize,
 }
 
 /// TLS settings of the MQTT connection.
@@ -199,8 +215,8 @@ pub struct Config {
     pub mqtt: MqttSettings,
     /// Frigate's base URL.
     pub frigate_url: String,
-    /// How long a Frigate export may run before the clip is fetched another way.
-    pub export_timeout: std::time::Duration,
+    /// How clips are fetched from Frigate.
+    pub fetch: FetchSettings,
     /// Home Assistant notifications.
     pub notifications: NotificationSettings,
     /// Days before a CE folder is deleted.
@@ -415,11 +431,47 @@ impl Config {
         };
 
         let retention_days = non_negative("settings.retention_days", settings.retention_days, 3.0)?;
-        let export_timeout = std::time::Duration::from_secs_f64(non_negative(
+        let export_timeout = non_negative(
             "settings.export_timeout_seconds",
             settings.export_timeout_seconds,
             120.0,
-        )?);
+        )?;
+        let positive = |key: &str, value: f64| -> Result<f64, ConfigError> {
+            if value > 0.0 {
+                Ok(value)
+            } else {
+                Err(invalid(key, format!("must be more than 0, got {value}")))
+            }
+        };
+        let clip_deadline = non_negative(
+            "settings.clip_fetch_timeout_seconds",
+            settings.clip_fetch_timeout_seconds,
+            export_timeout + 300.0,
+        )
+        .and_then(|value| positive("settings.clip_fetch_timeout_seconds", value))?;
+        let max_clip_mb = settings.max_clip_mb.unwrap_or(2048.0);
+        if !(max_clip_mb.is_finite() && max_clip_mb > 0.0) {
+            return Err(invalid(
+                "settings.max_clip_mb",
+                format!("must be a positive number of MiB, got {max_clip_mb}"),
+            ));
+        }
+        let stall_timeout = non_negative("settings.fetch_stall_seconds", settings.fetch_stall_seconds, 30.0)
+            .and_then(|value| positive("settings.fetch_stall_seconds", value))?;
+        let fetch_workers = settings.fetch_workers.unwrap_or(3);
+        if !(1..=16).contains(&fetch_workers) {
+            return Err(invalid(
+                "settings.fetch_workers",
+                format!("must be within 1..16, got {fetch_workers}"),
+            ));
+        }
+        let fetch = FetchSettings {
+            export_timeout: Duration::from_secs_f64(export_timeout),
+            clip_deadline: Duration::from_secs_f64(clip_deadline),
+            max_clip_bytes: (max_clip_mb * 1024.0 * 1024.0) as u64,
+            stall_timeout: Duration::from_secs_f64(stall_timeout),
+            workers: fetch_workers,
+        };
 
         let mqtt_port = match env_override("MQTT_PORT") {
             Some(port) => port.parse::<u16>().map_err(|_| {
@@ -553,7 +605,7 @@ impl Config {
             zone_exceptions: event_filters.exceptions,
             mqtt,
             frigate_url: frigate_url.trim_end_matches('/').to_string(),
-            export_timeout,
+            fetch,
             notifications,
             retention_days,
             api,

@@ -1,8 +1,18 @@
-//! The fetch thread: owns the HTTP client to Frigate. For each closed CE it
-//! downloads every camera's clip for the shared export window (skipping
-//! clips already fetched before a restart), journals each result before
-//! moving on, and hands the CE to the coordinator.
+//! The fetch stage: owns the HTTP client to Frigate and the threads that use it.
+//!
+//! - The snapshot lane: one thread that downloads the snapshot of each new CE's first event and
+//!   announces it, so a snapshot never waits behind clip exports.
+//! - The clip workers (`settings.fetch_workers`): each downloads one camera's clip at a time, within
+//!   the clip deadline and size cap, so one slow camera or CE does not hold up the clips of others.
+//! - The stage thread ([`run_fetch`]): takes closed CEs (skipping clips already fetched before a
+//!   restart), hands their clips to idle workers in the order of [`FetchBoard`], journals each
+//!   result as it comes, and hands a CE to the coordinator once all its clips are done.
+//!
+//! On shutdown, downloads under way complete or end at their deadline; clips not begun are left to
+//! the journal and their CEs resume at the next start. It may not touch a CE's files other than its
+//! clips, snapshot and journal.
 
+use super::fetch_board::{ClipTask, FetchBoard};
 use super::messages::{FetchRequest, NotifyRequest, ReadyCe, SnapshotJob};
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
@@ -11,21 +21,31 @@ use crate::ce_folder::camera_dir;
 use crate::frigate::http::FrigateClient;
 use crate::metrics::{CeStage, ErrorKind};
 use crate::notify::{CeFacts, Milestone};
-use crate::pipeline::messages::CameraClip;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{select, Receiver, Sender};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 /// File name of a camera's clip inside its folder.
 pub fn clip_file_name(camera: &str) -> String {
     format!("{camera}-1.mp4")
 }
 
-/// Where the fetch thread sends snapshot notifications, and how it links files.
+/// Where the fetch stage sends snapshot notifications, and how it links files.
 pub struct Links {
     /// Notifications out.
     pub notify: Sender<NotifyRequest>,
     /// Base URL of this service's files (`network.public_url`).
     pub public_url: String,
+}
+
+/// The result of one clip download, from a worker to the stage thread.
+struct ClipDone {
+    /// What was downloaded.
+    task: ClipTask,
+    /// Where the clip is and its size, or why there is none.
+    result: Result<(PathBuf, u64), String>,
 }
 
 /// Downloads the snapshot of a new CE's first event and announces it.
@@ -71,9 +91,71 @@ fn fetch_snapshot(client: &FrigateClient, job: &SnapshotJob, links: &Links, shar
     });
 }
 
-/// Runs until `requests` closes; every job ends as one [`ReadyCe`]. Once
-/// `shutdown` is set, queued jobs are left to the journal (the next start
-/// fetches them), so shutdown never waits on downloads not yet begun.
+/// Downloads one camera's clip into `<CE folder>/<camera>/`.
+fn fetch_clip(client: &FrigateClient, task: &ClipTask) -> Result<(PathBuf, u64), String> {
+    let folder = camera_dir(&task.folder, &task.camera).map_err(|err| err.to_string())?;
+    let dest = folder.join(clip_file_name(&task.camera));
+    std::fs::create_dir_all(&folder).map_err(|err| format!("{}: {err}", folder.display()))?;
+    let clip = client
+        .fetch_clip(&task.camera, task.window_start, task.window_end, &task.event_ids, &dest)
+        .map_err(|err| err.to_string())?;
+    tracing::info!(ce = %task.ce_id, camera = %task.camera, source = ?clip.source, bytes = clip.bytes, "clip fetched");
+    for setback in &clip.setbacks {
+        tracing::debug!(ce = %task.ce_id, camera = %task.camera, "on the way to the clip: {setback}");
+    }
+    Ok((dest, clip.bytes))
+}
+
+/// Spawns a named thread of the fetch stage.
+fn spawn(name: String, body: impl FnOnce() + Send + 'static) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(body)
+        .expect("spawning a fetch thread")
+}
+
+/// Journals the result of one clip download; returns the result as the board takes it.
+fn journal_clip(done: ClipDone, shared: &ServiceShared) -> (ClipTask, Result<PathBuf, String>) {
+    let ClipDone { task, result } = done;
+    let (step, result) = match result {
+        Ok((path, bytes)) => (
+            JournalStep::ClipFetched {
+                camera: task.camera.clone(),
+                path: path.clone(),
+                bytes,
+            },
+            Ok(path),
+        ),
+        Err(error) => {
+            shared.metrics.record_error(ErrorKind::Fetch);
+            tracing::error!(ce = %task.ce_id, camera = %task.camera, "clip not fetched: {error}");
+            (
+                JournalStep::ClipFailed {
+                    camera: task.camera.clone(),
+                    error: error.clone(),
+                },
+                Err(error),
+            )
+        }
+    };
+    if let Err(err) = journal::append(&task.folder, now_epoch(), &step) {
+        shared.metrics.record_error(ErrorKind::Journal);
+        tracing::error!(ce = %task.ce_id, "{err}");
+    }
+    (task, result)
+}
+
+/// Hands a complete CE to the coordinator; false when the coordinator is gone.
+fn hand_on(ce: ReadyCe, ready: &Sender<ReadyCe>, shared: &ServiceShared) -> bool {
+    shared.metrics.leave_ce_stage(CeStage::Fetching);
+    shared.metrics.enter_ce_stage(CeStage::Processing);
+    ready.send(ce).is_ok()
+}
+
+/// Runs until `requests` closes and the downloads under way have ended; every CE taken ends as one
+/// [`ReadyCe`], or, once `shutdown` is set and some of its clips had not begun, is left to the
+/// journal (the next start fetches the rest), so shutdown never waits on downloads not yet begun.
+/// `workers` clips are downloaded at once (at least one).
 pub fn run_fetch(
     requests: Receiver<FetchRequest>,
     client: FrigateClient,
@@ -81,86 +163,85 @@ pub fn run_fetch(
     links: Links,
     shared: ServiceShared,
     shutdown: &AtomicBool,
+    workers: usize,
 ) {
-    for request in requests.iter() {
-        let job = match request {
-            FetchRequest::Snapshot(snapshot) => {
-                fetch_snapshot(&client, &snapshot, &links, &shared);
-                continue;
+    let client = Arc::new(client);
+    let (snapshot_tx, snapshot_rx) = crossbeam_channel::unbounded::<SnapshotJob>();
+    let snapshot_lane = {
+        let (client, shared) = (client.clone(), shared.clone());
+        spawn("fb-snapshots".into(), move || {
+            for job in snapshot_rx {
+                fetch_snapshot(&client, &job, &links, &shared);
             }
-            FetchRequest::Clips(job) => job,
-        };
+        })
+    };
+    let (task_tx, task_rx) = crossbeam_channel::unbounded::<ClipTask>();
+    let (done_tx, done_rx) = crossbeam_channel::unbounded::<ClipDone>();
+    let workers = workers.max(1);
+    let pool: Vec<JoinHandle<()>> = (0..workers)
+        .map(|n| {
+            let (client, tasks, done) = (client.clone(), task_rx.clone(), done_tx.clone());
+            spawn(format!("fb-fetch-{n}"), move || {
+                for task in tasks {
+                    let result = fetch_clip(&client, &task);
+                    if done.send(ClipDone { task, result }).is_err() {
+                        return;
+                    }
+                }
+            })
+        })
+        .collect();
+    drop((task_rx, done_tx));
+
+    let mut board = FetchBoard::default();
+    let mut open = true;
+    let closed = crossbeam_channel::never();
+    'stage: loop {
         if shutdown.load(Ordering::Relaxed) {
-            tracing::info!(ce = %job.ce_id, "shutting down: clip fetch left for the next start");
-            continue;
-        }
-        let mut clips = Vec::new();
-        let mut failed: Vec<(String, String)> = job.failed.clone().into_iter().collect();
-        for camera in &job.cameras {
-            if failed.iter().any(|(name, _)| name == camera) {
-                continue;
+            for ce_id in board.abandon_waiting() {
+                tracing::info!(ce = %ce_id, "shutting down: clip fetch left for the next start");
             }
-            if let Some(path) = job.fetched.get(camera) {
-                clips.push(CameraClip {
-                    camera: camera.clone(),
-                    clip: path.clone(),
-                });
-                continue;
-            }
-            let event_ids = job.event_ids.get(camera).cloned().unwrap_or_default();
-            let fetched = camera_dir(&job.folder, camera)
-                .map_err(|err| err.to_string())
-                .and_then(|folder| {
-                    std::fs::create_dir_all(&folder).map_err(|err| format!("{}: {err}", folder.display()))?;
-                    let dest = folder.join(clip_file_name(camera));
-                    client
-                        .fetch_clip(camera, job.window_start, job.window_end, &event_ids, &dest)
-                        .map(|clip| (clip, dest))
-                        .map_err(|err| err.to_string())
-                });
-            let step = match fetched {
-                Ok((clip, dest)) => {
-                    tracing::info!(ce = %job.ce_id, camera, source = ?clip.source, bytes = clip.bytes, "clip fetched");
-                    clips.push(CameraClip {
-                        camera: camera.clone(),
-                        clip: dest.clone(),
-                    });
-                    JournalStep::ClipFetched {
-                        camera: camera.clone(),
-                        path: dest,
-                        bytes: clip.bytes,
-                    }
-                }
-                Err(error) => {
-                    shared.metrics.record_error(ErrorKind::Fetch);
-                    tracing::error!(ce = %job.ce_id, camera, "clip not fetched: {error}");
-                    failed.push((camera.clone(), error.clone()));
-                    JournalStep::ClipFailed {
-                        camera: camera.clone(),
-                        error,
-                    }
-                }
-            };
-            if let Err(err) = journal::append(&job.folder, now_epoch(), &step) {
-                shared.metrics.record_error(ErrorKind::Journal);
-                tracing::error!(ce = %job.ce_id, "{err}");
+        } else {
+            while board.running() < workers {
+                let Some(task) = board.next_task() else { break };
+                // The workers outlive this loop, so the channel is open.
+                let _ = task_tx.send(task);
             }
         }
-        let ce = ReadyCe {
-            ce_id: job.ce_id,
-            folder: job.folder,
-            window_start: job.window_start,
-            window_seconds: (job.window_end - job.window_start).max(0.0),
-            clips,
-            failed,
-            label: job.label,
-            closed_at: job.closed_at,
-            dispatched: None,
-        };
-        shared.metrics.leave_ce_stage(CeStage::Fetching);
-        shared.metrics.enter_ce_stage(CeStage::Processing);
-        if ready.send(ce).is_err() {
-            return;
+        if !open && board.is_empty() {
+            break;
+        }
+        select! {
+            recv(if open { &requests } else { &closed }) -> request => match request {
+                Ok(FetchRequest::Snapshot(job)) => {
+                    let _ = snapshot_tx.send(job);
+                }
+                Ok(FetchRequest::Clips(job)) if shutdown.load(Ordering::Relaxed) => {
+                    tracing::info!(ce = %job.ce_id, "shutting down: clip fetch left for the next start");
+                }
+                Ok(FetchRequest::Clips(job)) => {
+                    if let Some(ce) = board.add(job) {
+                        if !hand_on(ce, &ready, &shared) {
+                            break 'stage;
+                        }
+                    }
+                }
+                Err(_) => open = false,
+            },
+            recv(done_rx) -> done => {
+                let Ok(done) = done else { break 'stage };
+                let (task, result) = journal_clip(done, &shared);
+                if let Some(ce) = board.finish(&task.ce_id, &task.camera, result) {
+                    if !hand_on(ce, &ready, &shared) {
+                        break 'stage;
+                    }
+                }
+            },
         }
     }
+    drop((task_tx, snapshot_tx));
+    for worker in pool {
+        let _ = worker.join();
+    }
+    let _ = snapshot_lane.join();
 }

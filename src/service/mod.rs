@@ -2,7 +2,9 @@
 //! out. Threads, in the order work flows:
 //!
 //! - `ingest`: MQTT messages → CE lifecycle → journal → folders, fetch jobs.
-//! - `fetch`: clips from Frigate's HTTP API for each closed CE.
+//! - `fetch`: clips from Frigate's HTTP API for each closed CE (a small pool
+//!   of workers, `fetch_board` their bookkeeping) and new CEs' snapshots (a
+//!   lane of their own).
 //! - `coordinator`: the pipeline (probe → accelerator → writer/encoder) per
 //!   CE; in cluster mode `dispatcher` instead, which publishes each CE as a
 //!   job for the workers (`crate::cluster`) and takes their results.
@@ -21,6 +23,7 @@ pub mod conclusions;
 pub mod coordinator;
 pub mod dispatcher;
 pub mod fetch;
+pub mod fetch_board;
 pub mod ingest;
 pub mod messages;
 pub mod mqtt_link;
@@ -225,18 +228,23 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let notifier = spawn("notifier", move || {
         notifier::run_notifier(notify_rx, client, notifications.topic, notifications.enabled)
     });
-    let policy = FetchPolicy {
-        export_timeout: config.export_timeout,
-        ..FetchPolicy::default()
-    };
-    let frigate = FrigateClient::new(&config.frigate_url, policy);
+    let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::for_settings(&config.fetch));
+    let fetch_workers = config.fetch.workers;
     let (ready_for_fetch, fetch_shared, fetch_stop) = (ready_tx.clone(), shared.clone(), shutdown.clone());
     let links = fetch::Links {
         notify: notify_tx.clone(),
         public_url: config.notifications.public_url.clone(),
     };
     let fetcher = spawn("fetch", move || {
-        fetch::run_fetch(fetch_rx, frigate, ready_for_fetch, links, fetch_shared, &fetch_stop)
+        fetch::run_fetch(
+            fetch_rx,
+            frigate,
+            ready_for_fetch,
+            links,
+            fetch_shared,
+            &fetch_stop,
+            fetch_workers,
+        )
     });
     let (reviews_tx, reviews_rx) = crossbeam_channel::bounded(64);
     let (cluster_tx, cluster_rx) = crossbeam_channel::bounded(64);

@@ -4,6 +4,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod fetch;
 mod ffmpeg;
 mod http;
 mod lifecycle;

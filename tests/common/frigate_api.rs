@@ -1,11 +1,12 @@
 //! A local stand-in for the part of Frigate's HTTP API that the fetch side uses (exports of 0.17 and
 //! 0.18, event and range clips, snapshots, live frames), serving real files, with switches for the
 //! failures the fetch side must survive: 5xx bursts, slow answers, connections cut mid-body, exports
-//! that never finish, cameras without recordings. Every request is counted by path.
+//! that never finish, cameras without recordings, recordings that trickle forever, redirects. Every
+//! request is counted by path.
 //!
 //! It listens on 127.0.0.1, on a port the OS picks, and stops when dropped.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,13 @@ pub struct Setup {
     pub delay: Duration,
     /// The first this-many file downloads send half the body and then close the connection.
     pub cut_downloads: usize,
+    /// Cameras whose recordings (export files, event clips, range clips) trickle: the file's bytes,
+    /// over and over, 1 KiB every 50 ms, without a length, until the client hangs up.
+    pub trickle_cameras: HashSet<String>,
+    /// When set, every file answer is a 302 to `http://<this host>:<the server's port>/redirected<path>`,
+    /// which serves the file; `127.0.0.1` keeps the client on the server's own origin, `localhost`
+    /// reaches the same server under another host name.
+    pub redirect_files_via: Option<String>,
 }
 
 impl Setup {
@@ -91,6 +99,14 @@ struct State {
     log: Vec<String>,
     /// File downloads still to be cut mid-body.
     cuts_left: usize,
+    /// The server's port, for redirects.
+    port: u16,
+    /// Trickling answers begun.
+    trickles_started: usize,
+    /// Trickling answers whose client has not hung up yet.
+    trickles_open: usize,
+    /// Set when the server stops, so trickling answers end.
+    stopping: bool,
 }
 
 impl State {
@@ -130,6 +146,8 @@ enum Reply {
     Json(u16, Value),
     /// A 200 with this file's bytes.
     File(PathBuf, &'static str),
+    /// A 200 with this file's bytes sent slowly, over and over, until the client hangs up.
+    Trickle(PathBuf),
     /// A status without a useful body.
     Status(u16),
 }
@@ -155,6 +173,7 @@ impl FrigateApi {
         let state = Arc::new(Mutex::new(State {
             setup,
             cuts_left,
+            port: address.port(),
             ..State::default()
         }));
         let stop = Arc::new(AtomicBool::new(false));
@@ -204,11 +223,22 @@ impl FrigateApi {
     pub fn exports_started(&self) -> usize {
         self.state.lock().unwrap().started
     }
+
+    /// How many trickling answers were begun.
+    pub fn trickles_started(&self) -> usize {
+        self.state.lock().unwrap().trickles_started
+    }
+
+    /// How many trickling answers are still being sent (their client has not hung up).
+    pub fn trickles_open(&self) -> usize {
+        self.state.lock().unwrap().trickles_open
+    }
 }
 
 impl Drop for FrigateApi {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        self.state.lock().unwrap().stopping = true;
         // Wakes the accept loop so it sees the flag.
         let _ = TcpStream::connect(self.address);
         if let Some(acceptor) = self.acceptor.take() {
@@ -220,7 +250,9 @@ impl Drop for FrigateApi {
 /// Serves one connection: one request, one answer, then close.
 fn serve(mut stream: TcpStream, state: &Mutex<State>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let Some(request) = read_request(&stream) else { return };
+    let Some(mut request) = read_request(&stream) else {
+        return;
+    };
     let (delay, fail) = {
         let mut state = state.lock().unwrap();
         state.log.push(format!("{} {}", request.method, request.path));
@@ -230,12 +262,27 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
         (state.setup.delay, hits <= state.setup.failures_per_path)
     };
     thread::sleep(delay);
+    let redirected = request.path.strip_prefix("/redirected").map(str::to_string);
+    if let Some(path) = &redirected {
+        request.path = path.clone();
+    }
     let reply = if fail {
         Reply::Status(500)
     } else {
         route(&request, &mut state.lock().unwrap())
     };
+    let redirect_via = state.lock().unwrap().setup.redirect_files_via.clone();
+    if let (Some(host), None, Reply::File(..) | Reply::Trickle(_)) = (redirect_via, &redirected, &reply) {
+        let port = state.lock().unwrap().port;
+        let head = format!(
+            "HTTP/1.1 302 Found\r\nLocation: http://{host}:{port}/redirected{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            request.path
+        );
+        let _ = stream.write_all(head.as_bytes());
+        return;
+    }
     match reply {
+        Reply::Trickle(path) => trickle(&mut stream, &path, state),
         Reply::Json(status, value) => {
             write_answer(&mut stream, status, "application/json", value.to_string().as_bytes())
         }
@@ -262,6 +309,27 @@ fn serve(mut stream: TcpStream, state: &Mutex<State>) {
             }
         }
     }
+}
+
+/// Sends `path`'s bytes over and over, 1 KiB every 50 ms, without a length, until the client hangs
+/// up or the server stops; counted in the state while it lasts.
+fn trickle(stream: &mut TcpStream, path: &Path, state: &Mutex<State>) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    {
+        let mut state = state.lock().unwrap();
+        state.trickles_started += 1;
+        state.trickles_open += 1;
+    }
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nConnection: close\r\n\r\n";
+    let mut sent = stream.write_all(head.as_bytes());
+    for chunk in bytes.chunks(1024).cycle() {
+        if sent.is_err() || state.lock().unwrap().stopping {
+            break;
+        }
+        sent = stream.write_all(chunk).and_then(|()| stream.flush());
+        thread::sleep(Duration::from_millis(50));
+    }
+    state.lock().unwrap().trickles_open -= 1;
 }
 
 /// Reads the request line, headers and body.
@@ -430,9 +498,10 @@ fn delete_exports(state: &mut State, body: &str) -> Reply {
     )
 }
 
-/// The camera's recording file, or 404 when it has none.
+/// The camera's recording file (trickling for a trickle camera), or 404 when it has none.
 fn recording(state: &State, camera: &str) -> Reply {
     match state.setup.clips.get(camera) {
+        Some(path) if state.setup.trickle_cameras.contains(camera) => Reply::Trickle(path.clone()),
         Some(path) => Reply::File(path.clone(), "video/mp4"),
         None => Reply::Status(404),
     }

@@ -80,6 +80,45 @@ pub enum FetchError {
         /// How long the export was waited for.
         waited: Duration,
     },
+    /// A request ran into the time budget of its fetch (the clip deadline, or the image deadline).
+    #[error("{url}: given up at the fetch deadline of {} s", limit.as_secs_f64())]
+    DeadlineReached {
+        /// The full URL that was requested.
+        url: String,
+        /// The budget that ran out.
+        limit: Duration,
+    },
+    /// No source delivered the camera's clip within the clip deadline.
+    #[error(
+        "camera {camera}: clip not fetched within settings.clip_fetch_timeout_seconds ({} s); last try: {last}",
+        limit.as_secs_f64()
+    )]
+    ClipDeadline {
+        /// The camera whose clip was fetched.
+        camera: String,
+        /// The budget that ran out.
+        limit: Duration,
+        /// The failure of the last source tried.
+        last: Box<FetchError>,
+    },
+    /// The body was longer than allowed; the download was cut and nothing was left under `path`.
+    #[error("{url} sent more than {cap} bytes for {}; download cut", path.display())]
+    TooLarge {
+        /// The full URL that was downloaded.
+        url: String,
+        /// The destination the file was meant for.
+        path: PathBuf,
+        /// The most bytes allowed.
+        cap: u64,
+    },
+    /// Frigate answered with a redirect that is not followed (another host, or too many hops).
+    #[error("{url}: {reason}")]
+    RedirectRefused {
+        /// The full URL that answered with the redirect.
+        url: String,
+        /// Where it pointed and why it was not followed.
+        reason: String,
+    },
     /// Writing the downloaded file to local disk failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -161,5 +200,46 @@ mod tests {
              no MP4 ftyp box in the first 64 bytes"
         );
         assert!(!text.contains('\n'));
+    }
+
+    #[test]
+    fn cut_and_refused_downloads_are_not_retried() {
+        let too_large = FetchError::TooLarge {
+            url: "http://frigate:5000/exports/front_1.mp4".into(),
+            path: PathBuf::from("/ce/front/front-1.mp4"),
+            cap: 1024,
+        };
+        assert_eq!(
+            too_large.to_string(),
+            "http://frigate:5000/exports/front_1.mp4 sent more than 1024 bytes for /ce/front/front-1.mp4; download cut"
+        );
+        let refused = FetchError::RedirectRefused {
+            url: "u".into(),
+            reason: "redirect to http://evil:80 refused".into(),
+        };
+        let late = FetchError::DeadlineReached {
+            url: "u".into(),
+            limit: Duration::from_secs(20),
+        };
+        for error in [too_large, refused, late] {
+            assert!(!RetryOn::ServerTroubleOrNotReady.covers(&error), "{error}");
+        }
+    }
+
+    #[test]
+    fn clip_deadline_names_camera_setting_and_last_failure() {
+        let error = FetchError::ClipDeadline {
+            camera: "porch".into(),
+            limit: Duration::from_secs(20),
+            last: Box::new(FetchError::DeadlineReached {
+                url: "http://frigate:5000/api/porch/start/1/end/2/clip.mp4".into(),
+                limit: Duration::from_secs(20),
+            }),
+        };
+        assert_eq!(
+            error.to_string(),
+            "camera porch: clip not fetched within settings.clip_fetch_timeout_seconds (20 s); last try: \
+             http://frigate:5000/api/porch/start/1/end/2/clip.mp4: given up at the fetch deadline of 20 s"
+        );
     }
 }

@@ -16,15 +16,20 @@
 use std::path::Path;
 use std::sync::OnceLock;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::json;
 
 use super::client::{parse_json, HttpClient, Method};
-use super::download::{self, Media};
+use super::deadline::Deadline;
+use super::download::{self, Bounds, Media};
 use super::error::{FetchError, RetryOn};
 use super::routes;
+
+/// The time budget of deleting an export. It is housekeeping with a budget of its own, so a clip that
+/// ran out of time still removes its export from Frigate.
+const DELETE_BUDGET: Duration = Duration::from_secs(30);
 
 /// Which generation of the export routes a Frigate server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,25 +103,28 @@ pub struct ExportApi {
 }
 
 impl ExportApi {
-    /// Exports `camera` over `[start_ts, end_ts]` from Frigate and downloads it to `dest`; returns the
-    /// export id and the file size. An export that was started is deleted on Frigate afterwards,
-    /// whatever happened; a failed deletion is pushed to `setbacks` and does not fail the clip.
+    /// Exports `camera` over `[start_ts, end_ts]` from Frigate and downloads it to `dest` within
+    /// `bounds`; returns the export id and the file size. An export that was started is deleted on
+    /// Frigate afterwards, whatever happened; a failed deletion is pushed to `setbacks` and does not
+    /// fail the clip.
     pub fn fetch(
         &self,
         http: &HttpClient,
         camera: &str,
         (start_ts, end_ts): (f64, f64),
         dest: &Path,
+        bounds: Bounds,
         setbacks: &mut Vec<FetchError>,
     ) -> Result<(String, u64), FetchError> {
-        let flavour = self.flavour(http)?;
-        let export_id = start(http, camera, start_ts, end_ts)?;
-        let downloaded = wait_until_done(http, flavour, camera, &export_id).and_then(|video_path| {
+        let deadline = &bounds.deadline;
+        let flavour = self.flavour(http, deadline)?;
+        let export_id = start(http, camera, start_ts, end_ts, deadline)?;
+        let downloaded = wait_until_done(http, flavour, camera, &export_id, deadline).and_then(|video_path| {
             let file = routes::export_file(&video_path).ok_or_else(|| FetchError::BadAnswer {
                 url: http.url(&routes::export(&export_id)),
                 reason: format!("export {export_id} has no file name in video_path {video_path:?}"),
             })?;
-            download::download(http, &file, dest, Media::Mp4, RetryOn::ServerTrouble)
+            download::download(http, &file, dest, Media::Mp4, RetryOn::ServerTrouble, bounds)
         });
         if let Err(error) = delete(http, flavour, &export_id) {
             setbacks.push(error);
@@ -126,11 +134,11 @@ impl ExportApi {
 
     /// The flavour of the server, probed once through the 0.18-only jobs route and then remembered.
     /// A probe that gets no clear answer (transport failure, 5xx, other 4xx) is not remembered.
-    fn flavour(&self, http: &HttpClient) -> Result<ExportFlavour, FetchError> {
+    fn flavour(&self, http: &HttpClient, deadline: &Deadline) -> Result<ExportFlavour, FetchError> {
         if let Some(flavour) = self.flavour.get() {
             return Ok(*flavour);
         }
-        let answer = http.exchange(Method::Get, routes::EXPORT_JOBS, None)?;
+        let answer = http.exchange(Method::Get, routes::EXPORT_JOBS, None, deadline)?;
         let flavour = match answer.status {
             200..=299 => ExportFlavour::V018,
             404 | 405 => ExportFlavour::V017,
@@ -146,14 +154,20 @@ impl ExportApi {
 }
 
 /// Starts the export and returns its id.
-fn start(http: &HttpClient, camera: &str, start_ts: f64, end_ts: f64) -> Result<String, FetchError> {
+fn start(
+    http: &HttpClient,
+    camera: &str,
+    start_ts: f64,
+    end_ts: f64,
+    deadline: &Deadline,
+) -> Result<String, FetchError> {
     let path = routes::export_start(camera, start_ts, end_ts);
     let body = json!({
         "name": format!("frigate-buffer {camera} {start_ts}-{end_ts}"),
         "playback": "realtime",
         "source": "recordings",
     });
-    let answer = http.exchange(Method::Post, &path, Some(&body))?;
+    let answer = http.exchange(Method::Post, &path, Some(&body), deadline)?;
     let url = http.url(&path);
     if !answer.is_success() {
         let message = parse_json::<StartAnswer>(&url, &answer.body)
@@ -176,19 +190,22 @@ fn start(http: &HttpClient, camera: &str, start_ts: f64, end_ts: f64) -> Result<
     }
 }
 
-/// Polls the export until it finished (returns its `video_path`), failed, or ran out of time.
+/// Polls the export until it finished (returns its `video_path`), failed, or ran out of time: the
+/// export timeout, or the fetch's deadline when that comes first.
 fn wait_until_done(
     http: &HttpClient,
     flavour: ExportFlavour,
     camera: &str,
     export_id: &str,
+    deadline: &Deadline,
 ) -> Result<String, FetchError> {
     let policy = http.policy();
     let began = Instant::now();
+    let patience = policy.export_timeout.min(deadline.remaining());
     let mut seen_before = false;
     loop {
-        let entry = look_up(http, flavour, export_id)?;
-        let job_active = entry.is_none() && flavour == ExportFlavour::V018 && job_is_active(http, export_id)?;
+        let entry = look_up(http, flavour, export_id, deadline)?;
+        let job_active = entry.is_none() && flavour == ExportFlavour::V018 && job_is_active(http, export_id, deadline)?;
         match judge(entry.as_ref(), job_active, seen_before) {
             Progress::Done(video_path) => return Ok(video_path),
             Progress::Failed => {
@@ -199,7 +216,7 @@ fn wait_until_done(
             }
             Progress::Pending => seen_before |= entry.is_some() || job_active,
         }
-        if began.elapsed() + policy.export_poll_interval > policy.export_timeout {
+        if began.elapsed() + policy.export_poll_interval > patience {
             return Err(FetchError::ExportTimedOut {
                 camera: camera.to_string(),
                 export_id: export_id.to_string(),
@@ -211,15 +228,20 @@ fn wait_until_done(
 }
 
 /// The export's entry as Frigate lists it now, if listed.
-fn look_up(http: &HttpClient, flavour: ExportFlavour, export_id: &str) -> Result<Option<ExportEntry>, FetchError> {
+fn look_up(
+    http: &HttpClient,
+    flavour: ExportFlavour,
+    export_id: &str,
+    deadline: &Deadline,
+) -> Result<Option<ExportEntry>, FetchError> {
     match flavour {
         ExportFlavour::V017 => {
-            let entries: Vec<ExportEntry> = http.get_json(routes::EXPORTS)?;
+            let entries: Vec<ExportEntry> = http.get_json(routes::EXPORTS, deadline)?;
             Ok(entries.into_iter().find(|entry| entry.id == export_id))
         }
         ExportFlavour::V018 => {
             let path = routes::export(export_id);
-            let answer = http.exchange(Method::Get, &path, None)?;
+            let answer = http.exchange(Method::Get, &path, None, deadline)?;
             match answer.status {
                 404 => Ok(None),
                 200..=299 => parse_json(&http.url(&path), &answer.body).map(Some),
@@ -233,8 +255,8 @@ fn look_up(http: &HttpClient, flavour: ExportFlavour, export_id: &str) -> Result
 }
 
 /// Whether Frigate 0.18 still has a queued or running job for the export.
-fn job_is_active(http: &HttpClient, export_id: &str) -> Result<bool, FetchError> {
-    let jobs: Vec<ExportJob> = http.get_json(routes::EXPORT_JOBS)?;
+fn job_is_active(http: &HttpClient, export_id: &str, deadline: &Deadline) -> Result<bool, FetchError> {
+    let jobs: Vec<ExportJob> = http.get_json(routes::EXPORT_JOBS, deadline)?;
     Ok(jobs
         .iter()
         .any(|job| job.id == export_id && matches!(job.status.as_str(), "queued" | "running")))
@@ -242,10 +264,11 @@ fn job_is_active(http: &HttpClient, export_id: &str) -> Result<bool, FetchError>
 
 /// Deletes the export on Frigate; an export that is already gone (404, 422) counts as deleted.
 fn delete(http: &HttpClient, flavour: ExportFlavour, export_id: &str) -> Result<(), FetchError> {
+    let deadline = Deadline::after(DELETE_BUDGET);
     let (path, answer) = match flavour {
         ExportFlavour::V017 => {
             let path = routes::export_delete_v017(export_id);
-            let answer = http.exchange(Method::Delete, &path, None)?;
+            let answer = http.exchange(Method::Delete, &path, None, &deadline)?;
             (path, answer)
         }
         ExportFlavour::V018 => {
@@ -253,6 +276,7 @@ fn delete(http: &HttpClient, flavour: ExportFlavour, export_id: &str) -> Result<
                 Method::Post,
                 routes::EXPORTS_DELETE,
                 Some(&json!({ "ids": [export_id] })),
+                &deadline,
             )?;
             (routes::EXPORTS_DELETE.to_string(), answer)
         }
