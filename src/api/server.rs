@@ -96,8 +96,7 @@ async fn serve(listener: tokio::net::TcpListener, app: axum::Router, stop: watch
                     tokio::time::sleep(ACCEPT_RETRY).await;
                 }
             },
-            // An error means the sender is gone: stop as well.
-            _ = stopping.wait_for(|stop| *stop) => break,
+            () = stopped(&mut stopping) => break,
         }
         // Forget connections that have ended.
         while connections.try_join_next().is_some() {}
@@ -118,11 +117,16 @@ async fn serve_connection(stream: tokio::net::TcpStream, app: axum::Router, mut 
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}
-        _ = stop.wait_for(|stop| *stop) => {
+        () = stopped(&mut stop) => {
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
         }
     }
+}
+
+/// Returns once a stop is asked for (or the stop's sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
 }
 
 impl ApiServer {

@@ -16,7 +16,7 @@ use crate::ce::journal::replay::QUARANTINED_SUFFIX;
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep, SummaryOutcome};
 use crate::ce::lifecycle::{RestoredCe, RestoredEvent};
 use crate::metrics::{CeStage, ErrorKind, ServiceMetrics};
-use crate::notify::{CeFacts, Milestone, Status};
+use crate::notify::{CeFacts, Milestone};
 use crate::pipeline::messages::CameraClip;
 use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
