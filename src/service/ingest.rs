@@ -20,6 +20,7 @@ use crate::notify::{CeFacts, Milestone};
 use crate::recent_ids::RecentIds;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use paho_mqtt as mqtt;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,7 +70,16 @@ pub struct Ingest {
     pub reviews: Option<Sender<ReviewAnalysis>>,
     /// In cluster mode, where the cluster's messages go.
     pub cluster: Option<ClusterRoute>,
+    /// Journal lines whose write failed (storage full or read-only), in order; the MQTT message
+    /// being handled is not acknowledged until they are written.
+    pub unwritten: RefCell<Vec<(PathBuf, JournalStep)>>,
 }
+
+/// First pause before writing unwritten journal lines again; it doubles up to
+/// [`JOURNAL_RETRY_MAX`].
+const JOURNAL_RETRY_FIRST: Duration = Duration::from_millis(500);
+/// Longest pause between tries of unwritten journal lines.
+const JOURNAL_RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// Where the ingest thread sends the cluster's claims, results and worker
 /// statuses (cluster mode): to the dispatcher, delivery and all, so each is
@@ -112,7 +122,7 @@ impl Ingest {
                     Duration::from_secs_f64((at - now).clamp(0.0, 0.5))
                 });
             match inbox.recv_timeout(wait) {
-                Ok(Inbound::Message(delivery)) => self.on_delivery(delivery),
+                Ok(Inbound::Message(delivery)) => self.on_delivery(delivery, stop),
                 Ok(Inbound::ConnectionLost) => tracing::warn!("MQTT connection lost; reconnecting"),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -138,7 +148,7 @@ impl Ingest {
     }
 
     /// Hands a cluster message to the dispatcher; handles a Frigate one here.
-    fn on_delivery(&mut self, delivery: Delivery) {
+    fn on_delivery(&mut self, delivery: Delivery, stop: &AtomicBool) {
         if let Some(route) = &self.cluster {
             if route.topics.classify(delivery.message.topic()).is_some() {
                 let _ = route.dispatcher.send(delivery);
@@ -146,6 +156,37 @@ impl Ingest {
             }
         }
         self.on_message(&delivery.message);
+        self.write_unwritten(stop);
+        // Dropping the delivery acknowledges the message: only now that its effect is journaled.
+        drop(delivery);
+    }
+
+    /// Writes the journal lines whose first write failed, trying again with growing pauses
+    /// while the message that caused them is held unacknowledged (the broker keeps the rest
+    /// queued meanwhile). Gives up only when the service stops, after the link has closed:
+    /// the broker then delivers the message again at the next start.
+    fn write_unwritten(&mut self, stop: &AtomicBool) {
+        let mut pause = JOURNAL_RETRY_FIRST;
+        loop {
+            let pending = std::mem::take(self.unwritten.get_mut());
+            let mut left = pending
+                .into_iter()
+                .skip_while(|(folder, step)| !folder.is_dir() || journal::append(folder, now_epoch(), step).is_ok());
+            let Some(first) = left.next() else {
+                return;
+            };
+            let mut still = vec![first];
+            still.extend(left);
+            let count = still.len();
+            *self.unwritten.get_mut() = still;
+            if stop.load(Ordering::Relaxed) {
+                tracing::error!("stopping with {count} journal line(s) unwritten; the MQTT message is not acknowledged and is delivered again at the next start");
+                self.unwritten.get_mut().clear();
+                return;
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(JOURNAL_RETRY_MAX);
+        }
     }
 
     fn on_message(&mut self, message: &mqtt::Message) {
@@ -203,11 +244,21 @@ impl Ingest {
         self.events_dir.join(folder)
     }
 
+    /// Appends `step` to the CE's journal; a line that cannot be written (storage full or
+    /// read-only) is kept, and written before the message that caused it is acknowledged.
     fn journal(&self, folder: &Path, step: JournalStep) {
-        if let Err(err) = journal::append(folder, now_epoch(), &step) {
-            self.shared.metrics.record_error(ErrorKind::Journal);
-            tracing::error!("{err}");
+        let mut unwritten = self.unwritten.borrow_mut();
+        if unwritten.is_empty() {
+            match journal::append(folder, now_epoch(), &step) {
+                Ok(()) => return,
+                Err(err) => {
+                    self.shared.metrics.record_error(ErrorKind::Journal);
+                    tracing::error!("{err}; the MQTT message stays unacknowledged until the line is written");
+                }
+            }
         }
+        // Behind an unwritten line, in order.
+        unwritten.push((folder.to_path_buf(), step));
     }
 
     fn notify(&self, ce_id: &str, milestone: Milestone) {

@@ -288,6 +288,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
             topics,
             dispatcher: cluster_tx,
         }),
+        unwritten: Default::default(),
     };
     // Before resuming, which journals new due notifications of its own.
     let unsent = conclusions::resend_unsent(&config.storage_path, &notify_resume);

@@ -3,8 +3,10 @@
 //!
 //! A notification the journal tracks (a request with a journal folder) is
 //! journaled as `notified` only once the broker accepted it (its QoS 1
-//! PUBACK); one that never got there stays due in the journal and is sent
-//! after the next start. It never journals anything else.
+//! PUBACK). One the broker did not take (not connected yet, or the
+//! connection lost) waits and goes out once the client is connected again;
+//! one still unsent when the service stops stays due in the journal and is
+//! sent after the next start. It never journals anything else.
 
 use super::messages::NotifyRequest;
 use crate::ce::journal::{self, JournalStep};
@@ -12,6 +14,7 @@ use crate::notify::{Notification, NotificationBuilder, RateLimiter, Status};
 use crate::recent_ids::RecentIds;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use paho_mqtt as mqtt;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -19,6 +22,10 @@ use std::time::Duration;
 /// client's network thread may itself be waiting for the ingest thread, which
 /// may be waiting for room in this thread's queue.
 const PUBLISH_REPLY_LIMIT: Duration = Duration::from_secs(5);
+
+/// Most notifications kept waiting for the broker; the oldest beyond it is
+/// dropped (a journaled one stays due in its journal).
+const MAX_WAITING_FOR_BROKER: usize = 256;
 
 /// Current time in epoch seconds.
 pub fn now_epoch() -> f64 {
@@ -63,8 +70,14 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
     let mut builder = NotificationBuilder::new();
     let mut limiter = RateLimiter::new();
     let mut awaiting = AwaitingConfirmation::default();
+    let mut waiting_for_broker: VecDeque<Notification> = VecDeque::new();
     let mut open = true;
-    while open || limiter.next_ready_at().is_some() {
+    // Once stopping, a failed publish ends the wait for the broker: what is left is for the next start.
+    let mut given_up = false;
+    while open
+        || limiter.next_ready_at().is_some()
+        || (!waiting_for_broker.is_empty() && client.is_connected() && !given_up)
+    {
         let now = now_epoch();
         let wait = limiter.next_ready_at().map_or(Duration::from_secs(1), |at| {
             Duration::from_secs_f64((at - now).clamp(0.0, 1.0))
@@ -82,6 +95,18 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
             Err(RecvTimeoutError::Disconnected) => open = false,
         }
         while let Some(notification) = limiter.poll(now_epoch()) {
+            waiting_for_broker.push_back(notification);
+        }
+        while waiting_for_broker.len() > MAX_WAITING_FOR_BROKER {
+            if let Some(dropped) = waiting_for_broker.pop_front() {
+                tracing::warn!(ce = %dropped.event_id, status = ?dropped.status, "notification dropped: too many waiting for the broker");
+            }
+        }
+        // In order, and only while connected: a publish without a connection fails at once.
+        while client.is_connected() {
+            let Some(notification) = waiting_for_broker.pop_front() else {
+                break;
+            };
             let payload = serde_json::to_vec(&notification).expect("notifications always serialise");
             let message = mqtt::Message::new(&topic, payload, mqtt::QOS_1);
             match client.publish(message).wait_for(PUBLISH_REPLY_LIMIT) {
@@ -89,12 +114,24 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
                     tracing::info!(ce = %notification.event_id, status = ?notification.status, "notification sent");
                     awaiting.confirm(&notification);
                 }
-                Err(err) => tracing::warn!(
-                    ce = %notification.event_id,
-                    status = ?notification.status,
-                    "notification not sent: {err}; a journaled one is sent after the next start"
-                ),
+                Err(err) => {
+                    tracing::warn!(
+                        ce = %notification.event_id,
+                        status = ?notification.status,
+                        "notification not sent yet: {err}; it goes out once the broker takes it"
+                    );
+                    waiting_for_broker.push_front(notification);
+                    given_up = !open;
+                    break;
+                }
             }
         }
+    }
+    for notification in &waiting_for_broker {
+        tracing::warn!(
+            ce = %notification.event_id,
+            status = ?notification.status,
+            "notification not sent before the stop; a journaled one is sent after the next start"
+        );
     }
 }

@@ -84,7 +84,10 @@ fn hostile_camera_names_and_ids_write_nothing_and_are_counted() {
         .into_iter()
         .filter(|path| !path.starts_with("storage") && path != "service.log")
         .collect();
-    let before: Vec<String> = before.into_iter().filter(|path| !path.starts_with("storage")).collect();
+    let before: Vec<String> = before
+        .into_iter()
+        .filter(|path| !path.starts_with("storage") && path != "service.log")
+        .collect();
     assert_eq!(after, before, "files appeared beside the storage folder");
     let folders = ce_folders(&rig.storage());
     assert_eq!(folders.len(), 1, "{folders:?}");
