@@ -17,6 +17,7 @@ use common::frigate_api::{ffmpeg_test_jpeg, FrigateApi, Setup};
 use common::service_harness::{
     ce_folders, finished_ce_folders, frigate_event, frigate_with_sample_clips, now, sample_clips, Rig, Service,
 };
+use common::small_disk::SmallDisk;
 use common::video_info;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -242,32 +243,6 @@ fn a_truncated_clip_fails_its_camera_not_the_ce() {
     assert!(failure.contains("driveway"), "{report}");
     assert_no_partial_file(&rig.storage());
     assert!(service.sigterm().success());
-}
-
-/// A tmpfs mounted on a folder for the life of the value.
-struct SmallDisk(PathBuf);
-
-impl SmallDisk {
-    /// Mounts a tmpfs of `megabytes` on `dir`, or says why not.
-    fn mount(dir: &Path, megabytes: u32) -> Result<SmallDisk, String> {
-        std::fs::create_dir_all(dir).unwrap();
-        let output = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
-            .arg(dir)
-            .output()
-            .map_err(|err| err.to_string())?;
-        if output.status.success() {
-            Ok(SmallDisk(dir.to_path_buf()))
-        } else {
-            Err(String::from_utf8_lossy(&output.stderr).trim().to_string())
-        }
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
-    }
 }
 
 /// Fills the file system of `dir` with a ballast file until it is full.

@@ -2,7 +2,8 @@
 //! the broker is journaled as due, not as sent, and goes out exactly once
 //! after the restart.
 
-use crate::common::service_harness::{ce_folders, frigate_with_sample_clips, Observer, Rig};
+use crate::common::service_harness::{ce_folders, frigate_event, frigate_with_sample_clips, now, Observer, Rig};
+use crate::common::small_disk::SmallDisk;
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -94,4 +95,54 @@ fn clip_ready_that_never_reached_the_broker_goes_out_once_after_restart() {
     let after = journal(&storage);
     assert_eq!(lines_with(&after, "notified", "clip_ready"), 1, "{after}");
     assert_eq!(lines_with(&after, "notification_due", "clip_ready"), 1, "{after}");
+}
+
+#[test]
+fn storage_turning_read_only_loses_no_message_and_announces_the_ce_once() {
+    let rig = Rig::start("notify-read-only", frigate_with_sample_clips(&[]), "");
+    let storage = rig.storage();
+    let disk = match SmallDisk::mount(&storage, 256) {
+        Ok(disk) => disk,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a tmpfs for the storage ({why}); needs root or CAP_SYS_ADMIN");
+            return;
+        }
+    };
+    let log = rig.dir.path().join("service.log");
+    let service = rig.start_logged_service(&log);
+
+    // An event opens its CE; then the storage turns read-only and the event's end arrives.
+    let start = now() - 2.5;
+    let id = format!("{start:.6}-ro0");
+    rig.observer
+        .publish("frigate/events", &frigate_event("new", &id, "front_door", start, None));
+    wait_for_journal(&storage, "\"event_joined\"", Duration::from_secs(60));
+    disk.set_read_only(true);
+    rig.observer.publish(
+        "frigate/events",
+        &frigate_event("end", &id, "front_door", start, Some(start + 2.0)),
+    );
+
+    // The end cannot be journaled: the service says so and holds the message unacknowledged.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("stays unacknowledged") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no held message logged:\n{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!journal(&storage).contains("\"event_ended\""));
+
+    // Writable again: the held end is journaled, and the CE completes, announced once with its camera.
+    disk.set_read_only(false);
+    let clip_ready = clip_ready_notifications(&rig.observer, Duration::from_secs(300), Duration::from_secs(5));
+    assert_eq!(clip_ready.len(), 1, "{clip_ready:?}");
+    let title = clip_ready[0]["title"].as_str().unwrap_or_default().to_string();
+    assert!(title.starts_with("Summary ready (1 "), "{title}");
+    let journal = journal(&storage);
+    assert_eq!(journal.matches("\"step\":\"event_ended\"").count(), 1, "{journal}");
+    assert!(journal.contains("\"step\":\"finished\""), "{journal}");
+    assert!(service.sigterm().success());
 }

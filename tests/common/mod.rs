@@ -13,6 +13,7 @@ pub mod mosquitto;
 pub mod openai_stub;
 pub mod service_harness;
 pub mod slow_box;
+pub mod small_disk;
 
 /// The project root.
 pub fn root() -> PathBuf {
