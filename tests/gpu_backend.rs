@@ -1,14 +1,21 @@
 //! The NVIDIA backend against the CPU backend on the sample CE: the same people found
 //! (matched boxes IoU ≥ 0.8), sidecars of the same shape, summary videos of the same
-//! size and length. Needs an NVIDIA GPU, NVRTC and ONNX Runtime with the CUDA provider,
+//! size and length; the motion background kernels bit-identical to the CPU's, and the
+//! slowly creeping box seen on the GPU too. Needs an NVIDIA GPU, NVRTC and ONNX Runtime with the CUDA provider,
 //! so it is ignored by `make test`; `scripts/gpu-tests.sh` runs it on a GPU machine.
 
 mod common;
 
 use common::openai_stub::{completion, Reply, StubEndpoint};
+use common::slow_box::{assert_slow_box_motion, slow_box_clip};
 use common::{copy_sample, iou};
+use cudarc::driver::DevicePtr;
 use frigate_buffer::config::{Config, PipelinePreset};
+use frigate_buffer::gpu::cuda_context::GpuContext;
+use frigate_buffer::gpu::kernels::{mask_row_bytes, GpuKernels, MotionBuffers};
 use frigate_buffer::media::probe::probe_clip;
+use frigate_buffer::motion::background::{alpha_fixed_point, MotionBackground, DEFAULT_BACKGROUND_ALPHA};
+use frigate_buffer::motion::mask::{GreyThumbnail, MotionMask, DEFAULT_DIFF_THRESHOLD};
 use frigate_buffer::offline::process_dir;
 use frigate_buffer::sidecar::format::Sidecar;
 use frigate_buffer::sidecar::store::read_sidecar;
@@ -158,4 +165,92 @@ fn gpu_ai_frames_match_the_cpu_ones() {
             "AI frame {index}: GPU and CPU differ by {mean:.2} levels on average"
         );
     }
+}
+
+/// Frame `index` of a 320×180 synthetic scene: a textured background with a little
+/// deterministic noise and a 40×40 box of grey level 200 that creeps 3 px per frame.
+fn creeping_box_thumbnail(index: u32) -> GreyThumbnail {
+    let (width, height) = (320u32, 180u32);
+    let mut rgb = Vec::with_capacity((width * height * 3) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let texture = 128.0 + 60.0 * (f64::from(x) / 5.0).sin() * (f64::from(y) / 4.0).sin();
+            let noise = (x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ index.wrapping_mul(31)) % 7;
+            let left = 3 * index as i64 - 40;
+            let in_box = (left..left + 40).contains(&i64::from(x)) && (70..110).contains(&y);
+            let level = if in_box {
+                200
+            } else {
+                (texture as u32 + noise).min(255) as u8
+            };
+            rgb.extend_from_slice(&[level; 3]);
+        }
+    }
+    GreyThumbnail::from_rgb(&rgb, width, height, width).unwrap()
+}
+
+#[test]
+#[ignore = "needs an NVIDIA GPU; run scripts/gpu-tests.sh on one"]
+fn gpu_motion_background_masks_are_bit_identical_to_the_cpu_ones() {
+    let context = GpuContext::open(0).unwrap();
+    let kernels = GpuKernels::compile(&context).unwrap();
+    let stream = context.new_stream().unwrap();
+    let (width, height) = (320u32, 180u32);
+    let pixels = (width * height) as usize;
+    let mask_len = mask_row_bytes(width) as usize * height as usize;
+    let blurred = stream.alloc_zeros::<u8>(pixels).unwrap();
+    let average = stream.alloc_zeros::<u16>(pixels).unwrap();
+    let moving = stream.alloc_zeros::<u8>(pixels).unwrap();
+    let bits = stream.alloc_zeros::<u8>(mask_len).unwrap();
+    let buffers = MotionBuffers {
+        blurred: blurred.device_ptr(&stream).0,
+        average: average.device_ptr(&stream).0,
+        moving: moving.device_ptr(&stream).0,
+    };
+    let mut cpu = MotionBackground::new(width, height, DEFAULT_BACKGROUND_ALPHA, DEFAULT_DIFF_THRESHOLD);
+    let (mut compared, mut frames_with_motion) = (0, 0);
+    for index in 0..120 {
+        let thumbnail = creeping_box_thumbnail(index);
+        let grey = stream.clone_htod(thumbnail.pixels()).unwrap();
+        kernels
+            .motion_background(
+                &stream,
+                grey.device_ptr(&stream).0,
+                &buffers,
+                width,
+                height,
+                alpha_fixed_point(DEFAULT_BACKGROUND_ALPHA),
+                DEFAULT_DIFF_THRESHOLD,
+                index == 0,
+                bits.device_ptr(&stream).0,
+            )
+            .unwrap();
+        let gpu_bits = stream.clone_dtoh(&bits).unwrap();
+        let Some(cpu_mask) = cpu.update(&thumbnail).unwrap() else {
+            continue;
+        };
+        let gpu_mask = MotionMask::from_bits(width, height, gpu_bits).unwrap();
+        assert_eq!(gpu_mask, cpu_mask, "frame {index}: GPU and CPU masks differ");
+        compared += 1;
+        frames_with_motion += usize::from((0..height).any(|y| (0..width).any(|x| cpu_mask.get(x, y))));
+    }
+    println!("motion masks: {compared} compared, {frames_with_motion} with motion, all bit-identical");
+    assert_eq!(compared, 119);
+    assert!(frames_with_motion >= 100, "the box moves in most frames");
+}
+
+#[test]
+#[ignore = "needs an NVIDIA GPU; run scripts/gpu-tests.sh on one"]
+fn a_slowly_creeping_box_is_seen_on_the_gpu() {
+    let dir = tempfile::Builder::new().prefix("slow-box-").tempdir().unwrap();
+    let clip = dir.path().join("driveway/driveway-1.mp4");
+    std::fs::create_dir_all(clip.parent().unwrap()).unwrap();
+    std::fs::copy(slow_box_clip(), &clip).unwrap();
+    let run = process_dir(&config("nvidia"), dir.path(), false, &mut |_| {}).unwrap();
+    assert_eq!(run.backends.accelerator, "nvidia");
+    let fallbacks: u64 = run.stages.iter().map(|stage| stage.fallbacks).sum();
+    assert_eq!(fallbacks, 0, "the GPU ran the clip itself");
+    let sidecar: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("driveway/detection.json")).unwrap()).unwrap();
+    assert_slow_box_motion(&sidecar);
 }
