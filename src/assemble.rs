@@ -11,7 +11,7 @@ use crate::accelerator::BackendFactory;
 use crate::ai::{AiClient, AiSettings};
 use crate::config::{AcceleratorChoice, Config};
 use crate::detect::labels::Labels;
-use crate::encode::ffmpeg_x264::X264Factory;
+use crate::encode::ffmpeg_pipe::FfmpegEncoderFactory;
 use crate::inference::gpu_providers::TensorRtCache;
 use crate::inference::{onnxruntime_library, InferenceError, ModelFile};
 use crate::pipeline::messages::{PixelFormat, VideoFormat};
@@ -73,7 +73,7 @@ pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartE
     let parts = PipelineParts {
         capacities: config.pipeline.channels,
         accelerators: accelerator_factories(config, &backends, cpu),
-        encoder: Box::new(X264Factory::new(ffmpeg.clone())),
+        encoder: Box::new(FfmpegEncoderFactory::new(ffmpeg.clone(), backends.encoder)),
         ffmpeg: Some(ffmpeg),
         summary_format: VideoFormat {
             pixels: PixelFormat::Rgb24,

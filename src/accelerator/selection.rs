@@ -3,16 +3,20 @@
 //! Owns the decision only (what `doctor` prints and what the pipeline is
 //! built with): whether the NVIDIA backend can run here (driver, NVDEC, NVRTC,
 //! a device, ONNX Runtime with the CUDA provider), on which devices, and what
-//! encodes. Building the backends is left to the caller.
+//! encodes (NVENC through FFmpeg once a trial encode has succeeded, else libx264).
+//! Building the backends is left to the caller.
 
-use crate::config::{AcceleratorChoice, Config, TensorRtPrecision};
+use crate::config::{AcceleratorChoice, Config, PipelinePreset, TensorRtPrecision};
+use crate::encode::ffmpeg_pipe::H264Codec;
+use crate::encode::nvenc_trial::{trial_encode, TRIAL_FRAMES, TRIAL_TIME_LIMIT};
 use crate::gpu::driver_probe::{probe_driver, DriverProbe};
 use crate::gpu::nvenc::{probe_device, NvencProbe};
 use crate::inference::gpu_providers::provider_availability;
 use crate::inference::onnxruntime_library::OnnxRuntime;
 use crate::media::ffmpeg_tool;
+use crate::pipeline::messages::{PixelFormat, VideoFormat};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The backend one stage will use, and why.
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +38,8 @@ pub struct BackendPlan {
     pub gpu_devices: Vec<usize>,
     /// Per-stage choices.
     pub stages: Vec<StageChoice>,
+    /// The encoder of the summary video.
+    pub encoder: H264Codec,
     /// `ffmpeg`, when installed (CPU decode, software encode, preview GIF).
     #[serde(skip)]
     pub ffmpeg: Option<PathBuf>,
@@ -97,20 +103,51 @@ fn gpu_devices(
     }
 }
 
-/// Why the summary is software-encoded: what the NVENC probe of the first GPU answered.
-fn nvenc_reason(driver: &DriverProbe, device: Option<usize>) -> String {
-    if let Err(missing) = &driver.nvenc {
-        return format!("no hardware encoder: {missing}");
+/// The CUDA device whose encoder could take the summary (the first GPU owner's, else
+/// device 0), or why there is none.
+fn nvenc_device(driver: &DriverProbe, preset: &PipelinePreset, gpu: Option<usize>) -> Result<usize, String> {
+    if preset.accelerator == AcceleratorChoice::Cpu {
+        return Err(format!("pipeline preset '{}' selects the CPU", preset.name));
     }
-    let Some(device) = device else {
-        return "no hardware encoder: the accelerator owner runs on the CPU".into();
-    };
+    if let Err(missing) = &driver.nvenc {
+        return Err(format!("no hardware encoder: {missing}"));
+    }
+    driver
+        .cuda
+        .clone()
+        .map_err(|missing| format!("no NVIDIA driver: {missing}"))?;
+    let device = gpu.unwrap_or(0);
     match probe_device(device) {
-        Err(err) => format!("NVENC not probed: {err}"),
-        Ok(NvencProbe::Unavailable(err)) => format!("{err}; frames are downloaded and software-encoded"),
-        Ok(available @ NvencProbe::Available { .. }) => {
-            format!("{available}; the summary is encoded in software (NVENC encoding is not built in)")
-        }
+        Err(err) => Err(format!("NVENC not probed: {err}")),
+        Ok(NvencProbe::Unavailable(err)) => Err(err.to_string()),
+        Ok(NvencProbe::Available { .. }) => Ok(device),
+    }
+}
+
+/// The summary's encoder: NVENC on `nvenc`'s device when a trial encode of the summary's
+/// size (YUV 4:2:0 frames) succeeds there, else libx264; with the reason either way.
+fn choose_encoder(ffmpeg: &Path, nvenc: Result<usize, String>, summary: VideoFormat) -> (H264Codec, String) {
+    let device = match nvenc {
+        Ok(device) => device,
+        Err(why) => return (H264Codec::Libx264, why),
+    };
+    let nvenc = H264Codec::Nvenc { device };
+    let trial = VideoFormat {
+        pixels: PixelFormat::Yuv420p,
+        ..summary
+    };
+    match trial_encode(ffmpeg, nvenc, trial, TRIAL_TIME_LIMIT) {
+        Ok(()) => (
+            nvenc,
+            format!(
+                "a trial encode of {TRIAL_FRAMES} frames of {}x{} on GPU {device} succeeded",
+                summary.width, summary.height
+            ),
+        ),
+        Err(why) => (
+            H264Codec::Libx264,
+            format!("the NVENC trial encode on GPU {device} failed: {why}"),
+        ),
     }
 }
 
@@ -130,10 +167,18 @@ pub fn select_backends(config: &Config, runtime: Option<&OnnxRuntime>) -> Result
     }
     let ffmpeg = ffmpeg_tool::locate("ffmpeg");
     let ffmpeg_path = ffmpeg.as_ref().ok_or(SelectionError::FfmpegMissing)?;
+    let first_gpu = gpu.as_ref().ok().and_then(|devices| devices.first().copied());
+    let summary = VideoFormat {
+        pixels: PixelFormat::Yuv420p,
+        width: config.summary.width,
+        height: config.summary.height,
+        fps: config.summary.fps,
+    };
+    let (encoder, encoder_reason) = choose_encoder(ffmpeg_path, nvenc_device(&driver, preset, first_gpu), summary);
     let encode = StageChoice {
         stage: "encode",
-        backend: "libx264 (ffmpeg)".into(),
-        reason: nvenc_reason(&driver, gpu.as_ref().ok().and_then(|devices| devices.first().copied())),
+        backend: format!("{} (ffmpeg)", encoder.encoder_name()),
+        reason: encoder_reason,
     };
     let (accelerator, gpu_devices, mut stages) = match gpu {
         Ok(devices) => {
@@ -171,6 +216,7 @@ pub fn select_backends(config: &Config, runtime: Option<&OnnxRuntime>) -> Result
         accelerator,
         gpu_devices,
         stages,
+        encoder,
         ffmpeg,
     })
 }
@@ -186,6 +232,7 @@ fn choice(stage: &'static str, backend: &str, reason: &str) -> StageChoice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encode::stand_in_ffmpeg::{failing_encoder, working_encoder};
 
     fn probe(cuda: Result<(), String>, nvdec: Result<(), String>) -> DriverProbe {
         DriverProbe {
@@ -213,13 +260,60 @@ mod tests {
         );
     }
 
+    fn preset(name: &str) -> PipelinePreset {
+        PipelinePreset::resolve(name, Path::new("t")).unwrap()
+    }
+
+    const SUMMARY: VideoFormat = VideoFormat {
+        pixels: PixelFormat::Rgb24,
+        width: 1440,
+        height: 1080,
+        fps: 20,
+    };
+
     #[test]
     fn the_encoder_reason_names_the_missing_nvenc_library_without_touching_a_gpu() {
         let missing = probe(Err("libcuda.so.1 not found".into()), Ok(()));
         assert_eq!(
-            nvenc_reason(&missing, Some(0)),
+            nvenc_device(&missing, &preset("auto"), Some(0)).unwrap_err(),
             "no hardware encoder: libnvidia-encode.so.1 not found"
         );
+        assert_eq!(
+            nvenc_device(&missing, &preset("cpu"), None).unwrap_err(),
+            "pipeline preset 'cpu' selects the CPU"
+        );
+    }
+
+    #[test]
+    fn nvenc_encodes_the_summary_once_its_trial_encode_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let ffmpeg = working_encoder(dir.path());
+        let (codec, reason) = choose_encoder(&ffmpeg, Ok(0), SUMMARY);
+        assert_eq!(codec, H264Codec::Nvenc { device: 0 });
+        assert_eq!(reason, "a trial encode of 8 frames of 1440x1080 on GPU 0 succeeded");
+        // The trial fed YUV 4:2:0 frames of the summary's size.
+        let fed = std::fs::metadata(dir.path().join("fed")).unwrap().len();
+        assert_eq!(fed, 8 * 1440 * 1080 * 3 / 2);
+    }
+
+    #[test]
+    fn libx264_encodes_the_summary_when_the_nvenc_trial_fails_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let ffmpeg = failing_encoder(dir.path(), "OpenEncodeSessionEx failed: no capable devices found");
+        let (codec, reason) = choose_encoder(&ffmpeg, Ok(0), SUMMARY);
+        assert_eq!(codec, H264Codec::Libx264);
+        assert!(
+            reason.starts_with("the NVENC trial encode on GPU 0 failed: ffmpeg exited with exit status: 187"),
+            "{reason}"
+        );
+        assert!(reason.contains("no capable devices found"), "{reason}");
+    }
+
+    #[test]
+    fn without_an_nvenc_device_no_trial_runs() {
+        let never_run = Path::new("/nonexistent/ffmpeg");
+        let (codec, reason) = choose_encoder(never_run, Err("no hardware encoder: x".into()), SUMMARY);
+        assert_eq!((codec, reason.as_str()), (H264Codec::Libx264, "no hardware encoder: x"));
     }
 
     #[test]

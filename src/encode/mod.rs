@@ -1,11 +1,16 @@
 //! Video encoders used by the encoder feeder, behind one trait so a hardware
 //! encoder can take the place of the software one.
 //!
-//! - `ffmpeg_x264`: libx264 through an FFmpeg subprocess (RGB frames on its stdin).
+//! - `ffmpeg_pipe`: H.264 by an FFmpeg subprocess (raw frames on its stdin), libx264 or
+//!   NVENC (`h264_nvenc`).
+//! - `nvenc_trial`: the start-up trial encode that decides whether NVENC is used.
 //! - `preview_gif`: the `notification.gif` preview cut from a finished summary.
 
-pub mod ffmpeg_x264;
+pub mod ffmpeg_pipe;
+pub mod nvenc_trial;
 pub mod preview_gif;
+#[cfg(test)]
+pub(crate) mod stand_in_ffmpeg;
 
 use crate::pipeline::messages::VideoFormat;
 use std::path::Path;

@@ -254,6 +254,15 @@ fn render_service(out: &mut Exposition, metrics: &ServiceMetrics, uptime_seconds
         "stage",
         metrics.frames(),
     );
+    out.label_set(
+        Family {
+            name: "summaries_encoded_total",
+            help: "Summary videos written, by encoder.",
+            metric_type: MetricType::Counter,
+        },
+        "encoder",
+        metrics.summaries_encoded(),
+    );
     let frames_per_second = |frames: u64| {
         if uptime_seconds > 0.0 {
             frames as f64 / uptime_seconds
@@ -403,7 +412,7 @@ fn render_queues(out: &mut Exposition, telemetry: &PipelineTelemetry) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::registry::{CeFinalState, CeStage, ErrorKind, FrameStage};
+    use crate::metrics::registry::{CeFinalState, CeStage, ErrorKind, FrameStage, SummaryEncoder};
     use crate::pipeline::telemetry::{DeviceMemory, QueueGauge, StageCounters};
     use std::collections::{BTreeMap, HashMap, HashSet};
     use std::sync::Arc;
@@ -562,6 +571,8 @@ mod tests {
         metrics.enter_ce_stage(CeStage::Processing);
         metrics.add_frames(FrameStage::Decode, 300);
         metrics.set_storage_bytes(123_456);
+        metrics.set_summary_encoder(SummaryEncoder::H264Nvenc);
+        metrics.record_summary_encoded();
         for seconds in [4, 12, 45, 700] {
             metrics.observe_ce_close_to_summary(Duration::from_secs(seconds));
         }
@@ -579,6 +590,14 @@ mod tests {
         assert_eq!(value("frigate_buffer_ces_in_flight{stage=\"processing\"}"), 1.0);
         assert_eq!(value("frigate_buffer_frames_per_second{stage=\"decode\"}"), 5.0);
         assert_eq!(value("frigate_buffer_storage_bytes{}"), 123_456.0);
+        assert_eq!(
+            value("frigate_buffer_summaries_encoded_total{encoder=\"h264_nvenc\"}"),
+            1.0
+        );
+        assert_eq!(
+            value("frigate_buffer_summaries_encoded_total{encoder=\"libx264\"}"),
+            0.0
+        );
         let bucket = |le: &str| {
             value(&format!(
                 "frigate_buffer_ce_close_to_summary_seconds_bucket{{le={le:?}}}"

@@ -18,7 +18,7 @@ pub mod registry;
 pub use exposition::render;
 pub use histogram::{HistogramSnapshot, LatencyHistogram};
 pub use registry::{
-    CeFinalState, CeStage, ErrorKind, FrameStage, LabelSet, LabelledValues, MqttTopic, ServiceMetrics,
+    CeFinalState, CeStage, ErrorKind, FrameStage, LabelSet, LabelledValues, MqttTopic, ServiceMetrics, SummaryEncoder,
     CE_CLOSE_TO_SUMMARY_BUCKETS,
 };
 

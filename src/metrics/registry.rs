@@ -7,7 +7,7 @@
 
 use super::histogram::LatencyHistogram;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// A fixed set of values one metric is broken down by, so every series
@@ -201,6 +201,16 @@ pub const CE_CLOSE_TO_SUMMARY_BUCKETS: [Duration; 8] = [
     Duration::from_secs(600),
 ];
 
+label_set! {
+    /// The FFmpeg encoder that wrote a summary video, for `summaries_encoded_total{encoder}`.
+    SummaryEncoder {
+        /// libx264 on the CPU.
+        Libx264 => "libx264",
+        /// NVENC on an NVIDIA GPU.
+        H264Nvenc => "h264_nvenc",
+    }
+}
+
 /// Every service-level metric; lock-free, shared as `Arc<ServiceMetrics>`.
 #[derive(Debug)]
 pub struct ServiceMetrics {
@@ -218,6 +228,10 @@ pub struct ServiceMetrics {
     ce_close_to_summary: LatencyHistogram,
     /// Frames through each pipeline step.
     frames: LabelledValues<FrameStage>,
+    /// The encoder this run writes summaries with, as its position in `SummaryEncoder::ALL`.
+    summary_encoder: AtomicUsize,
+    /// Summary videos written, by encoder.
+    summaries_encoded: LabelledValues<SummaryEncoder>,
     /// Bytes under the storage folder, as last measured by the caller.
     storage_bytes: AtomicU64,
 }
@@ -233,6 +247,8 @@ impl ServiceMetrics {
             ces_in_flight: LabelledValues::new(),
             ce_close_to_summary: LatencyHistogram::new(&CE_CLOSE_TO_SUMMARY_BUCKETS),
             frames: LabelledValues::new(),
+            summary_encoder: AtomicUsize::new(SummaryEncoder::Libx264.index()),
+            summaries_encoded: LabelledValues::new(),
             storage_bytes: AtomicU64::new(0),
         }
     }
@@ -277,6 +293,17 @@ impl ServiceMetrics {
         self.frames.add(stage, count);
     }
 
+    /// Records the encoder chosen at start-up for every summary of this run.
+    pub fn set_summary_encoder(&self, encoder: SummaryEncoder) {
+        self.summary_encoder.store(encoder.index(), Ordering::Relaxed);
+    }
+
+    /// Counts one summary video written by the encoder of this run.
+    pub fn record_summary_encoded(&self) {
+        let encoder = SummaryEncoder::ALL[self.summary_encoder.load(Ordering::Relaxed)];
+        self.summaries_encoded.add(encoder, 1);
+    }
+
     /// Records the bytes now under the storage folder.
     pub fn set_storage_bytes(&self, bytes: u64) {
         self.storage_bytes.store(bytes, Ordering::Relaxed);
@@ -315,6 +342,11 @@ impl ServiceMetrics {
     /// Frames by pipeline step.
     pub fn frames(&self) -> &LabelledValues<FrameStage> {
         &self.frames
+    }
+
+    /// Summary videos written, by encoder.
+    pub fn summaries_encoded(&self) -> &LabelledValues<SummaryEncoder> {
+        &self.summaries_encoded
     }
 
     /// Bytes under the storage folder, as last recorded.

@@ -239,6 +239,7 @@ impl Conclusions {
         metrics.add_frames(FrameStage::Render, outcome.summary_frames);
         metrics.add_frames(FrameStage::Encode, outcome.summary_frames);
         if outcome.summary.is_some() {
+            metrics.record_summary_encoded();
             metrics.record_ce_final_state(CeFinalState::Finished);
             let latency = (now_epoch() - flight.closed_at).max(0.0);
             metrics.observe_ce_close_to_summary(Duration::from_secs_f64(latency));

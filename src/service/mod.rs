@@ -177,15 +177,17 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         source,
     })?;
     // A cluster's ingest node processes nothing itself: no pipeline, no GPU.
+    let metrics = ServiceMetrics::new();
     let pipeline = if config.cluster.enabled {
         tracing::info!(jobs = %ClusterTopics::new(&config.cluster.topic).jobs(), storage = %config.storage_path.display(), "cluster mode: consolidated events go to workers");
         None
     } else {
         let (pipeline, backends) = start_pipeline(config)?;
         tracing::info!(backend = backends.accelerator, storage = %config.storage_path.display(), "pipeline started");
+        metrics.set_summary_encoder(backends.encoder.into());
         Some(pipeline)
     };
-    let shared = ServiceShared::new(ServiceMetrics::new());
+    let shared = ServiceShared::new(metrics);
     let started_at = std::time::Instant::now();
     let telemetry = pipeline.as_ref().map(|p| p.telemetry().clone()).unwrap_or_default();
     let bind = format!("{}:{}", config.api.host, config.api.port);

@@ -101,6 +101,7 @@ fn hostile_camera_names_and_ids_write_nothing_and_are_counted() {
     );
 
     // The hostile fields reached the log only escaped: no raw escape byte, no forged line.
+    // (The log is a file, not a terminal, so it has no colour codes either.)
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains('\u{1b}'), "a raw escape character reached the log");
     assert!(

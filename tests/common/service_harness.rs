@@ -38,7 +38,7 @@ impl Service {
         let child = Command::new(env!("CARGO_BIN_EXE_frigate-buffer"))
             .args([command, "--config", config.to_str().unwrap()])
             .env("FRIGATE_BUFFER_LOG", "info")
-            .env("NO_COLOR", "1")
+            .env_remove("NO_COLOR")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()

@@ -1,0 +1,37 @@
+//! Stand-in `ffmpeg` programs for the encoder tests: shell scripts that behave like an
+//! FFmpeg whose encoder works or fails, so both outcomes are tested on machines without
+//! an NVIDIA encoder.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// Writes an executable stand-in `ffmpeg` running `body` (sh) into `dir`.
+pub fn stand_in(dir: &Path, body: &str) -> PathBuf {
+    let path = dir.join("ffmpeg");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// A stand-in that records its arguments (`dir/args`, one per line) and the bytes it was
+/// fed (`dir/fed`), then writes a one-byte "video" to its last argument (the output path)
+/// and exits 0.
+pub fn working_encoder(dir: &Path) -> PathBuf {
+    let record = dir.display();
+    stand_in(
+        dir,
+        &format!(
+            "printf '%s\\n' \"$@\" > {record}/args\ncat > {record}/fed\nfor last; do :; done\nprintf x > \"$last\""
+        ),
+    )
+}
+
+/// A stand-in that reads its input, prints `error` as `h264_nvenc` would, and exits 187.
+pub fn failing_encoder(dir: &Path, error: &str) -> PathBuf {
+    stand_in(
+        dir,
+        &format!(
+            "cat > /dev/null\necho '[h264_nvenc @ 0x5] {error}' >&2\necho 'Error while opening encoder' >&2\nexit 187"
+        ),
+    )
+}
