@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::creeping_box::{creeping_box_thumbnail, HEIGHT, WIDTH};
 use common::openai_stub::{completion, Reply, StubEndpoint};
 use common::slow_box::{assert_slow_box_motion, slow_box_clip};
 use common::{copy_sample, iou};
@@ -15,7 +16,7 @@ use frigate_buffer::gpu::cuda_context::GpuContext;
 use frigate_buffer::gpu::kernels::{mask_row_bytes, GpuKernels, MotionBuffers};
 use frigate_buffer::media::probe::probe_clip;
 use frigate_buffer::motion::background::{alpha_fixed_point, MotionBackground, DEFAULT_BACKGROUND_ALPHA};
-use frigate_buffer::motion::mask::{GreyThumbnail, MotionMask, DEFAULT_DIFF_THRESHOLD};
+use frigate_buffer::motion::mask::{MotionMask, DEFAULT_DIFF_THRESHOLD};
 use frigate_buffer::offline::process_dir;
 use frigate_buffer::sidecar::format::Sidecar;
 use frigate_buffer::sidecar::store::read_sidecar;
@@ -167,35 +168,13 @@ fn gpu_ai_frames_match_the_cpu_ones() {
     }
 }
 
-/// Frame `index` of a 320×180 synthetic scene: a textured background with a little
-/// deterministic noise and a 40×40 box of grey level 200 that creeps 3 px per frame.
-fn creeping_box_thumbnail(index: u32) -> GreyThumbnail {
-    let (width, height) = (320u32, 180u32);
-    let mut rgb = Vec::with_capacity((width * height * 3) as usize);
-    for y in 0..height {
-        for x in 0..width {
-            let texture = 128.0 + 60.0 * (f64::from(x) / 5.0).sin() * (f64::from(y) / 4.0).sin();
-            let noise = (x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ index.wrapping_mul(31)) % 7;
-            let left = 3 * index as i64 - 40;
-            let in_box = (left..left + 40).contains(&i64::from(x)) && (70..110).contains(&y);
-            let level = if in_box {
-                200
-            } else {
-                (texture as u32 + noise).min(255) as u8
-            };
-            rgb.extend_from_slice(&[level; 3]);
-        }
-    }
-    GreyThumbnail::from_rgb(&rgb, width, height, width).unwrap()
-}
-
 #[test]
 #[ignore = "needs an NVIDIA GPU; run scripts/gpu-tests.sh on one"]
 fn gpu_motion_background_masks_are_bit_identical_to_the_cpu_ones() {
     let context = GpuContext::open(0).unwrap();
     let kernels = GpuKernels::compile(&context).unwrap();
     let stream = context.new_stream().unwrap();
-    let (width, height) = (320u32, 180u32);
+    let (width, height) = (WIDTH, HEIGHT);
     let pixels = (width * height) as usize;
     let mask_len = mask_row_bytes(width) as usize * height as usize;
     let blurred = stream.alloc_zeros::<u8>(pixels).unwrap();
