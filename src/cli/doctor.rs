@@ -77,7 +77,9 @@ fn nvenc_report(driver: &DriverProbe) -> Result<String, String> {
     driver.cuda.clone()?;
     driver.nvenc.clone()?;
     match probe_device(0).map_err(|err| err.to_string())? {
-        available @ NvencProbe::Available { .. } => Ok(available.to_string()),
+        available @ NvencProbe::Available { .. } => Ok(format!(
+            "{available}; summaries use h264_nvenc once its trial encode succeeds (the encode line below)"
+        )),
         NvencProbe::Unavailable(err) => Err(format!("{err}; summaries are encoded with libx264")),
     }
 }
