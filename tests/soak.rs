@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::service_harness::{ce_folders, frigate_event, frigate_with_sample_clips, now, Observer, Rig};
+use common::service_harness::{ce_folders, frigate_event, frigate_with_clips, now, whole_sample_clips, Observer, Rig};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -137,7 +137,7 @@ fn soak() {
             .and_then(|s| s.parse().ok())
             .unwrap_or(30),
     );
-    let rig = Rig::start("soak", frigate_with_sample_clips(&[]), "");
+    let rig = Rig::start("soak", frigate_with_clips(whole_sample_clips(), &[]), "");
     let service = rig.start_service();
     let pid = service.child.id();
 

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// A running `frigate-buffer run` (or `worker`), killed on drop.
@@ -231,20 +232,64 @@ pub fn finished_ce_folders(storage: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The sample's front door and driveway clips, by camera, as a Frigate server serves them.
+/// Seconds of the sample's clips a Frigate server serves in the service tests: enough for
+/// people in both cameras and a summary of several slices, a third of the CPU work of
+/// the whole 30-s clips on a 2-core machine.
+pub const SERVED_CLIP_SECONDS: u32 = 10;
+
+/// The sample's front door and driveway clips cut to their first [`SERVED_CLIP_SECONDS`]
+/// (stream copy, made once per build), by camera, as a Frigate server serves them.
 pub fn sample_clips() -> HashMap<String, PathBuf> {
+    static CLIPS: OnceLock<HashMap<String, PathBuf>> = OnceLock::new();
+    CLIPS
+        .get_or_init(|| {
+            let whole = whole_sample_clips();
+            let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("sample-{SERVED_CLIP_SECONDS}s"));
+            std::fs::create_dir_all(&folder).unwrap();
+            ["front_door", "driveway"]
+                .into_iter()
+                .map(|camera| {
+                    let cut = folder.join(format!("{camera}.mp4"));
+                    if !cut.exists() {
+                        let partial = folder.join(format!(".{}.{camera}.mp4", std::process::id()));
+                        let status = Command::new("ffmpeg")
+                            .args(["-v", "error", "-y", "-i"])
+                            .arg(&whole[camera])
+                            .args(["-t", &SERVED_CLIP_SECONDS.to_string(), "-c", "copy"])
+                            .args(["-movflags", "+faststart", "-f", "mp4"])
+                            .arg(&partial)
+                            .status()
+                            .expect("running ffmpeg");
+                        assert!(status.success(), "ffmpeg failed to cut the {camera} clip");
+                        std::fs::rename(&partial, &cut).unwrap();
+                    }
+                    (camera.to_string(), cut)
+                })
+                .collect()
+        })
+        .clone()
+}
+
+/// The sample's whole 30-s front door and driveway clips, by camera (the soak's mix).
+pub fn whole_sample_clips() -> HashMap<String, PathBuf> {
     let sample = sample_ce();
-    HashMap::from([
-        ("front_door".to_string(), sample.join("front_door/front_door-1.mp4")),
-        ("driveway".to_string(), sample.join("driveway/driveway-1.mp4")),
-    ])
+    ["front_door", "driveway"]
+        .into_iter()
+        .map(|camera| (camera.to_string(), sample.join(format!("{camera}/{camera}-1.mp4"))))
+        .collect()
 }
 
 /// A Frigate server (0.17) serving [`sample_clips`], knowing `events` (id, camera), with exports
 /// done at the first look.
 pub fn frigate_with_sample_clips(events: &[(&str, &str)]) -> FrigateApi {
+    frigate_with_clips(sample_clips(), events)
+}
+
+/// A Frigate server (0.17) serving `clips` (by camera), knowing `events` (id, camera), with
+/// exports done at the first look.
+pub fn frigate_with_clips(clips: HashMap<String, PathBuf>, events: &[(&str, &str)]) -> FrigateApi {
     FrigateApi::start(Setup {
-        clips: sample_clips(),
+        clips,
         events: events
             .iter()
             .map(|(id, camera)| (id.to_string(), camera.to_string()))
