@@ -110,6 +110,10 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Run N copies of the CE through one pipeline at once and report what the machine
+        /// sustains (CEs per minute, aggregate decode rate) instead of the stage figures.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        concurrent: Option<u16>,
     },
 }
 
@@ -149,7 +153,12 @@ fn main() -> ExitCode {
         Command::Probe { clip } => cli::probe::run(&clip),
         Command::Doctor { config, json } => cli::doctor::run(config.as_deref(), json),
         Command::BuildEngine { config, device } => cli::build_engine::run(config.as_deref(), device),
-        Command::Bench { dir, config, json } => cli::bench::run(&dir, config.as_deref(), json),
+        Command::Bench {
+            dir,
+            config,
+            json,
+            concurrent,
+        } => cli::bench::run(&dir, config.as_deref(), json, concurrent),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -44,15 +44,9 @@ pub fn process_folder(
     observe: &mut dyn FnMut(&CeJob),
 ) -> Result<OfflineRun, OfflineError> {
     let (pipeline, backends) = start_pipeline(config)?;
-    let start = ce_folder::start_epoch(&folder);
-    let id = folder
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "ce".into());
-    let job = Arc::new(CeJob::new(id, folder.path.clone(), start, 0.0, folder.cameras));
+    let (job, missing) = folder_job(folder);
     let mut driver = CeDriver::new(&pipeline, config.plan.clone());
-    driver.submit(job.clone(), folder.missing, want_summary);
+    driver.submit(job.clone(), missing, want_summary);
     let mut outcomes = driver.run_to_completion(&mut || observe(&job));
     let stages = pipeline.telemetry().stages.iter().map(|s| s.snapshot()).collect();
     pipeline.shutdown();
@@ -62,6 +56,19 @@ pub fn process_folder(
         backends,
         stages,
     })
+}
+
+/// The CE job of `folder` (named after the folder, starting at its epoch prefix if any), and
+/// the cameras it lacks a clip for, with the reason.
+pub fn folder_job(folder: CeFolder) -> (Arc<CeJob>, Vec<(String, String)>) {
+    let start = ce_folder::start_epoch(&folder);
+    let id = folder
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ce".into());
+    let job = Arc::new(CeJob::new(id, folder.path.clone(), start, 0.0, folder.cameras));
+    (job, folder.missing)
 }
 
 /// Scans `dir` and processes it (see [`process_folder`]).

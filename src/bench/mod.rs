@@ -1,8 +1,12 @@
 //! Throughput measurements for the `bench` command: the decode stage alone,
 //! raw ONNX Runtime inference on the same frames, the end-to-end detection
-//! pass and the summary compile through the real pipeline, and peak RSS.
+//! pass and the summary compile through the real pipeline, and memory; and
+//! ([`concurrent`]) many copies of a CE through one pipeline at once.
 //!
 //! Owns measurement only; it drives the same components a real run uses.
+
+pub mod concurrent;
+pub mod memory;
 
 use crate::accelerator::cpu::FfmpegDecoder;
 use crate::assemble::StartError;
@@ -17,6 +21,7 @@ use crate::media::ffmpeg_tool;
 use crate::media::probe::probe_clip;
 use crate::offline::{process_folder, OfflineError};
 use crate::pipeline::telemetry::StageSnapshot;
+use memory::MemoryReport;
 use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
@@ -65,8 +70,8 @@ pub struct BenchReport {
     pub accelerator_busy_fraction: f64,
     /// Every stage's counters at the end of the run.
     pub stages: Vec<StageSnapshot>,
-    /// Peak resident set size of the process, MiB.
-    pub peak_rss_mib: f64,
+    /// The process's memory at the end of the run.
+    pub memory: MemoryReport,
 }
 
 /// Why the bench could not run.
@@ -81,20 +86,6 @@ pub enum BenchError {
     /// A measurement step failed.
     #[error("{0}")]
     Step(String),
-}
-
-/// Peak resident set size of this process in MiB (`VmHWM`), 0 if unknown.
-pub fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Measures `dir` (a CE folder) with `config`.
@@ -167,7 +158,6 @@ pub fn run_bench(config: &Config, dir: &Path) -> Result<BenchReport, BenchError>
     let outcome = &run.outcome;
     let decoded: u64 = clips.iter().map(|c| c.frame_count).sum();
     let sampled: u64 = outcome.cameras.iter().map(|c| c.sampled_frames as u64).sum();
-    let per_second = |n: f64, seconds: f64| if seconds > 0.0 { n / seconds } else { 0.0 };
     let detection_fps = per_second(sampled as f64, outcome.detect_seconds);
     Ok(BenchReport {
         backend: run.backends.accelerator.to_string(),
@@ -187,16 +177,30 @@ pub fn run_bench(config: &Config, dir: &Path) -> Result<BenchReport, BenchError>
         compile_seconds: outcome.compile_seconds,
         compile_fps: per_second(outcome.summary_frames as f64, outcome.compile_seconds),
         accelerator_busy_fraction: per_second(
-            run.stages
-                .iter()
-                .filter(|stage| stage.name == "accelerator")
-                .map(|stage| stage.busy_seconds)
-                .sum(),
+            accelerator_busy_seconds(&run.stages),
             outcome.detect_seconds + outcome.compile_seconds,
         ),
         stages: run.stages.clone(),
-        peak_rss_mib: peak_rss_mib(),
+        memory: MemoryReport::now(),
     })
+}
+
+/// `n` over `seconds`, 0 when no time passed.
+fn per_second(n: f64, seconds: f64) -> f64 {
+    if seconds > 0.0 {
+        n / seconds
+    } else {
+        0.0
+    }
+}
+
+/// Seconds the accelerator owners were busy, all of them together.
+fn accelerator_busy_seconds(stages: &[StageSnapshot]) -> f64 {
+    stages
+        .iter()
+        .filter(|stage| stage.name == "accelerator")
+        .map(|stage| stage.busy_seconds)
+        .sum()
 }
 
 /// A detector session for the raw-inference figure, on the pipeline's execution provider.
