@@ -28,7 +28,8 @@
 //! - [`fs_atomic`]: durable atomic writes; [`shipped_files`]: files shipped beside the binary;
 //!   [`runtime_libraries`]: the ONNX Runtime build and CUDA libraries the setup installed, loaded
 //!   at start-up.
-//! - [`bench`]: throughput measurements of the stages.
+//! - [`bench`]: throughput measurements of the stages, and of many CEs at once.
+//! - [`ai`]: the optional AI analysis of a CE: its frames, the endpoint client, the answer.
 //! - [`service`]: `frigate-buffer run`: MQTT ingest, fetch, coordinator, notifier threads.
 //! - [`cluster`]: scale-out across hosts: jobs over MQTT shared subscriptions, `frigate-buffer worker`.
 //! - [`ce`]: the CE lifecycle state machine and the durable journal.
@@ -36,6 +37,8 @@
 //! - [`notify`]: Home Assistant notification payloads and the rate limit.
 //! - [`api`]: the HTTP API: viewer page, CE index, keep/delete, files, /healthz, /metrics.
 //! - [`metrics`]: Prometheus metrics; [`retention`]: deletion of old CE folders.
+//! - [`recent_ids`]: a bounded memory of recent ids; [`log_fields`]: the human-readable log's
+//!   escaping of event fields.
 
 pub mod accelerator;
 pub mod ai;

@@ -2,8 +2,9 @@
 //! collect the sidecars as they are written, plan the summary once every
 //! camera has finished (or failed), submit the compile, and report.
 //!
-//! Owns the per-CE bookkeeping only; it runs on the driver's thread (the
-//! `process` command now, the ingest stage in the service). A failed camera
+//! Owns the per-CE bookkeeping only; it runs on the thread of whoever drives CEs (the
+//! `process` and `bench` commands' main thread, the service's coordinator thread, a cluster
+//! worker's loop). A failed camera
 //! never fails the CE: the summary is planned from the cameras that worked.
 
 use super::messages::{AcceleratorJob, AiFramesJob, CeJob, CompileJob, PipelineEvent, ProbeRequest};

@@ -80,6 +80,14 @@ pub enum ServiceError {
         /// The I/O failure.
         source: std::io::Error,
     },
+    /// `network.api_host`/`api_port` do not name an address to listen on.
+    #[error("network.api_host/api_port {address}: {source}")]
+    ApiAddress {
+        /// The address as configured, `host:port`.
+        address: String,
+        /// Why it does not resolve.
+        source: std::io::Error,
+    },
 }
 
 fn lifecycle_config(config: &Config) -> LifecycleConfig {
@@ -193,10 +201,14 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let bind = format!("{}:{}", config.api.host, config.api.port);
     let bind = bind
         .parse()
-        .or_else(|_| std::net::ToSocketAddrs::to_socket_addrs(&bind).map(|mut a| a.next().expect("resolved")))
-        .map_err(|err| ServiceError::Storage {
-            path: format!("network.api_host/api_port {bind}"),
-            source: err,
+        .or_else(|_| {
+            std::net::ToSocketAddrs::to_socket_addrs(&bind)?
+                .next()
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "resolves to no address"))
+        })
+        .map_err(|source| ServiceError::ApiAddress {
+            address: bind.clone(),
+            source,
         })?;
     let (metrics_shared, active_shared) = (shared.clone(), shared.clone());
     let api = spawn_api(
