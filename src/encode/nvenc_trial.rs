@@ -145,6 +145,21 @@ mod tests {
     }
 
     #[test]
+    fn the_real_ffmpeg_takes_every_option_and_names_the_missing_driver() {
+        // Where a driver is installed the trial may well succeed; this checks the other side.
+        if crate::gpu::driver_probe::probe_driver().cuda.is_ok() {
+            return;
+        }
+        let ffmpeg = crate::media::ffmpeg_tool::locate("ffmpeg").expect("ffmpeg is installed where the tests run");
+        let reason = trial_encode(&ffmpeg, H264Codec::Nvenc { device: 0 }, FORMAT, TRIAL_TIME_LIMIT).unwrap_err();
+        assert!(
+            reason.contains("Cannot load libcuda.so.1") || reason.contains("Unknown encoder 'h264_nvenc'"),
+            "{reason}"
+        );
+        assert!(!reason.contains("Unrecognized option"), "{reason}");
+    }
+
+    #[test]
     fn a_hanging_trial_is_killed_at_its_limit() {
         let dir = tempfile::tempdir().unwrap();
         let ffmpeg = stand_in(dir.path(), "exec sleep 600");
