@@ -40,9 +40,11 @@ COPY --from=build /src/target/release/frigate-buffer /app/frigate-buffer
 COPY --from=build /src/.ort/ /app/.ort/
 COPY models/ /app/models/
 # The API listens on every interface of the container (publish the port to choose who reaches it);
-# the NVIDIA container toolkit mounts the driver's compute and video (NVDEC/NVENC) libraries.
+# TensorRT engines are cached in the storage volume (the user cannot write /app, and an engine
+# takes minutes to build, so it should outlive the container); the NVIDIA container toolkit mounts the driver's compute and video (NVDEC/NVENC) libraries.
 ENV API_HOST=0.0.0.0 \
     STORAGE_PATH=/media/frigate-buffer \
+    FRIGATE_BUFFER_CACHE=/media/frigate-buffer/.cache \
     FRIGATE_BUFFER_CONFIG=/config/config.yml \
     TZ=Etc/UTC \
     NVIDIA_VISIBLE_DEVICES=all \
