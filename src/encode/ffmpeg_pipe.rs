@@ -161,9 +161,9 @@ impl FfmpegEncoder {
 }
 
 impl VideoEncoder for FfmpegEncoder {
-    fn write_frame(&mut self, rgb: &[u8]) -> Result<(), EncodeError> {
+    fn write_frame(&mut self, frame: &[u8]) -> Result<(), EncodeError> {
         let written = match self.stdin.as_mut() {
-            Some(stdin) => stdin.write_all(rgb),
+            Some(stdin) => stdin.write_all(frame),
             None => return Err(self.failure("encoder already closed")),
         };
         written.map_err(|err| self.failure(&format!("ffmpeg stopped reading frames ({err})")))

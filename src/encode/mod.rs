@@ -33,8 +33,9 @@ pub enum EncodeError {
 
 /// One open encode: frames in, a file out.
 pub trait VideoEncoder {
-    /// Encodes the next RGB24 frame.
-    fn write_frame(&mut self, rgb: &[u8]) -> Result<(), EncodeError>;
+    /// Encodes the next frame, in the layout given to [`EncoderFactory::open`] (RGB24 from
+    /// the CPU backend, YUV 4:2:0 from the NVIDIA backend).
+    fn write_frame(&mut self, frame: &[u8]) -> Result<(), EncodeError>;
 
     /// Flushes and closes the file. The file is complete once this returns `Ok`.
     fn finish(self: Box<Self>) -> Result<(), EncodeError>;
