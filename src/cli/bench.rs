@@ -5,6 +5,7 @@ use super::load_config;
 use frigate_buffer::bench::concurrent::{run_concurrent_bench, ConcurrentReport};
 use frigate_buffer::bench::memory::MemoryReport;
 use frigate_buffer::bench::run_bench;
+use frigate_buffer::pipeline::telemetry::StageSnapshot;
 use std::path::Path;
 
 /// Runs the command.
@@ -50,14 +51,7 @@ pub fn run(dir: &Path, config: Option<&Path>, json: bool, concurrent: Option<u16
         "accelerator owner busy       {:>8.1} % of the CE wall time",
         r.accelerator_busy_fraction * 100.0
     );
-    for memory in r.stages.iter().filter_map(|stage| stage.device_memory) {
-        println!(
-            "GPU {} memory in use         {:>8.1} MiB (driver, after the owner's last job)",
-            memory.ordinal,
-            memory.used_bytes as f64 / 1_048_576.0
-        );
-    }
-    print_memory(&r.memory);
+    print_memory(&r.stages, &r.memory);
     Ok(())
 }
 
@@ -81,17 +75,17 @@ fn print_concurrent(r: &ConcurrentReport) {
         "accelerator owners busy      {:>8.1} % of the wall time",
         r.accelerator_busy_fraction * 100.0
     );
-    for memory in r.stages.iter().filter_map(|stage| stage.device_memory) {
-        println!(
-            "GPU {} memory in use         {:>8.1} MiB (driver, after the owner's last job)",
-            memory.ordinal,
-            memory.used_bytes as f64 / 1_048_576.0
-        );
-    }
-    print_memory(&r.memory);
+    print_memory(&r.stages, &r.memory);
 }
 
-fn print_memory(memory: &MemoryReport) {
+fn print_memory(stages: &[StageSnapshot], memory: &MemoryReport) {
+    for device in stages.iter().filter_map(|stage| stage.device_memory) {
+        println!(
+            "GPU {} memory in use         {:>8.1} MiB (driver, after the owner's last job)",
+            device.ordinal,
+            device.used_bytes as f64 / 1_048_576.0
+        );
+    }
     println!("peak RSS                     {:>8.1} MiB", memory.peak_rss_mib);
     println!(
         "RSS at the end               {:>8.1} MiB: {:.1} MiB anonymous (heap, buffers), {:.1} MiB file-backed (mapped libraries)",

@@ -59,28 +59,12 @@ pub struct UnusableJournal {
 /// # Errors
 /// [`JournalError::Read`] only when `events/` itself cannot be listed.
 pub fn replay(storage: &Path) -> Result<Replay, JournalError> {
-    let events_dir = storage.join(EVENTS_DIR);
-    let read_error = |source| JournalError::Read {
-        path: events_dir.clone(),
-        source,
-    };
-    let listing = match fs::read_dir(&events_dir) {
-        Ok(listing) => listing,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Replay::default()),
-        Err(error) => return Err(read_error(error)),
-    };
-    let mut folders: Vec<PathBuf> = Vec::new();
-    for dir_entry in listing {
-        let path = dir_entry.map_err(read_error)?.path();
-        let set_aside = path.file_name().is_some_and(|name| {
+    let folders = ce_folders(storage)?.into_iter().filter(|path| {
+        !path.file_name().is_some_and(|name| {
             let name = name.to_string_lossy();
             name.ends_with(CANCELED_SUFFIX) || name.ends_with(QUARANTINED_SUFFIX)
-        });
-        if path.is_dir() && !set_aside {
-            folders.push(path);
-        }
-    }
-    folders.sort();
+        })
+    });
     let mut replay = Replay::default();
     for folder in folders {
         match replay_folder(&folder) {
@@ -89,6 +73,32 @@ pub fn replay(storage: &Path) -> Result<Replay, JournalError> {
         }
     }
     Ok(replay)
+}
+
+/// The CE folders under `<storage>/events/`, sorted by name (none when `events/` does not exist).
+///
+/// # Errors
+/// [`JournalError::Read`] when `events/` cannot be listed.
+pub(super) fn ce_folders(storage: &Path) -> Result<Vec<PathBuf>, JournalError> {
+    let events_dir = storage.join(EVENTS_DIR);
+    let read_error = |source| JournalError::Read {
+        path: events_dir.clone(),
+        source,
+    };
+    let listing = match fs::read_dir(&events_dir) {
+        Ok(listing) => listing,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(read_error(error)),
+    };
+    let mut folders = Vec::new();
+    for dir_entry in listing {
+        let path = dir_entry.map_err(read_error)?.path();
+        if path.is_dir() {
+            folders.push(path);
+        }
+    }
+    folders.sort();
+    Ok(folders)
 }
 
 /// The record of one CE folder, or `None` when there is nothing to resume.

@@ -7,11 +7,10 @@
 //! disk; journaling `notified` is the sender's job.
 
 use super::entry::{JournalEntry, JournalStep};
-use super::replay::{parse_lines, EVENTS_DIR};
+use super::replay::{ce_folders, parse_lines};
 use super::{JournalError, JOURNAL_FILE_NAME};
 use crate::notify::{CeFacts, Milestone};
 use std::fs;
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// A notification journaled as due and not as sent.
@@ -28,24 +27,7 @@ pub struct UnsentNotification {
 /// Every unsent notification under `<storage>/events/`, by folder name, in
 /// journal order within a CE.
 pub fn unsent_notifications(storage: &Path) -> Result<Vec<UnsentNotification>, JournalError> {
-    let events_dir = storage.join(EVENTS_DIR);
-    let read_error = |source| JournalError::Read {
-        path: events_dir.clone(),
-        source,
-    };
-    let listing = match fs::read_dir(&events_dir) {
-        Ok(listing) => listing,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(read_error(error)),
-    };
-    let mut folders = Vec::new();
-    for dir_entry in listing {
-        let path = dir_entry.map_err(read_error)?.path();
-        if path.is_dir() {
-            folders.push(path);
-        }
-    }
-    folders.sort();
+    let folders = ce_folders(storage)?;
     let mut unsent = Vec::new();
     for folder in folders {
         let path = folder.join(JOURNAL_FILE_NAME);
@@ -91,6 +73,7 @@ fn due_not_sent(entries: Vec<JournalEntry>) -> Vec<(Milestone, CeFacts)> {
 mod tests {
     use super::*;
     use crate::ce::journal::append;
+    use crate::ce::journal::replay::EVENTS_DIR;
     use crate::notify::Status;
 
     fn facts() -> CeFacts {
