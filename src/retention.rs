@@ -127,10 +127,13 @@ pub fn sweep(
         let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
             continue;
         };
-        let metadata = fs::symlink_metadata(&path).map_err(|source| RetentionError::ReadAge {
-            path: path.clone(),
-            source,
-        })?;
+        let metadata = match fs::symlink_metadata(&path) {
+            Ok(metadata) => metadata,
+            // Renamed or removed since the listing (a CE set aside at start-up, a user's
+            // delete): nothing left here to sweep.
+            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+            Err(source) => return Err(RetentionError::ReadAge { path, source }),
+        };
         let is_link = metadata.file_type().is_symlink();
         if !is_link && !metadata.is_dir() {
             continue;

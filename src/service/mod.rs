@@ -276,17 +276,9 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         cluster: cluster_rx,
     };
     let processor = spawn_processor(config, pipeline, &link, inputs, conclusions, &shared);
-    let (storage, retention_days, retention_shared, retention_stop) = (
-        config.storage_path.clone(),
-        config.retention_days,
-        shared.clone(),
-        shutdown.clone(),
-    );
-    let retention = spawn("retention", move || {
-        retention_thread::run_retention(&storage, retention_days, &retention_shared, &retention_stop)
-    });
 
     let notify_resume = notify_tx.clone();
+    let retention_shared = shared.clone();
     let mut ingest = Ingest {
         lifecycle: Lifecycle::new(lifecycle_config(config)),
         events_dir,
@@ -313,6 +305,13 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx, &notify_resume)
     });
     drop((fetch_tx, ready_tx, notify_resume));
+    // Retention starts once the journals are replayed: a resumed CE is marked active by then
+    // (so it is kept), and a folder being quarantined is not swept from under the resume.
+    let (storage, retention_days, retention_stop) =
+        (config.storage_path.clone(), config.retention_days, shutdown.clone());
+    let retention = spawn("retention", move || {
+        retention_thread::run_retention(&storage, retention_days, &retention_shared, &retention_stop)
+    });
     let (ingest_stop, ingest_draining) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
     let mut ingest_thread = None;
     let started = resumed.map_err(ServiceError::from).and_then(|count| {

@@ -161,6 +161,10 @@ fn ce_folders_with_unreadable_or_garbage_journals_are_quarantined_and_the_servic
     assert_eq!(get(&address, "/healthz"), (200, "ok".to_string()));
 
     let quarantined = |folder: &PathBuf| PathBuf::from(format!("{}-quarantined", folder.display()));
+    // The journals are replayed once the service is up; the API may answer first.
+    wait_until("both folders set aside", Duration::from_secs(120), || {
+        [&as_folder, &garbage].iter().all(|folder| quarantined(folder).is_dir())
+    });
     for folder in [&as_folder, &garbage] {
         assert!(!folder.exists(), "{} was not set aside", folder.display());
         assert!(
