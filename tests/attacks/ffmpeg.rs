@@ -5,7 +5,7 @@
 use crate::common::copy_sample;
 use crate::common::frigate_api::{ffmpeg_test_jpeg, FrigateApi, Setup};
 use crate::common::service_harness::{
-    finished_ce_folders, frigate_with_sample_clips, sample_clips, OnlineWatch, Rig, SERVICE_AVAILABILITY,
+    frigate_with_sample_clips, sample_clips, wait_for_finished_ce_folders, OnlineWatch, Rig, SERVICE_AVAILABILITY,
 };
 use serde_json::Value;
 use std::os::unix::process::CommandExt;
@@ -175,19 +175,6 @@ fn a_clip_without_video_frames_fails_its_camera_with_one_clear_line() {
     assert!(ce.path().join("driveway/detection.json").is_file());
 }
 
-/// Waits until `count` CE folders are finished; returns them.
-fn finished(rig: &Rig, count: usize) -> Vec<PathBuf> {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let folders = finished_ce_folders(&rig.storage());
-        if folders.len() >= count {
-            return folders;
-        }
-        assert!(Instant::now() < deadline, "{} of {count} CEs finished", folders.len());
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
-
 /// The cameras of a finished CE folder's `metadata.json`.
 fn metadata_cameras(folder: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(folder.join("metadata.json")).unwrap();
@@ -208,9 +195,9 @@ fn the_service_finishes_the_flooding_clips_ce_and_the_next_one() {
     let rig = Rig::start("attack-ffmpeg-flood", frigate, "");
     let service = rig.start_service();
     rig.publish_incident("flood", &["front_door", "driveway"]);
-    let first = finished(&rig, 1).remove(0);
+    let first = wait_for_finished_ce_folders(&rig.storage(), 1, DEADLINE).remove(0);
     rig.publish_incident("after", &["front_door", "driveway"]);
-    let both = finished(&rig, 2);
+    let both = wait_for_finished_ce_folders(&rig.storage(), 2, DEADLINE);
     let second = both.iter().find(|folder| **folder != first).unwrap();
     for folder in [&first, second] {
         assert!(folder.join("driveway/detection.json").is_file(), "{}", folder.display());
@@ -282,7 +269,7 @@ fn ctrl_c_to_the_services_group_drains_and_the_ce_still_finishes_whole() {
     );
 
     let restarted = rig.start_service();
-    let folder = finished(&rig, 1).remove(0);
+    let folder = wait_for_finished_ce_folders(&rig.storage(), 1, DEADLINE).remove(0);
     for name in ["front_door", "driveway"] {
         assert!(folder.join(name).join("detection.json").is_file(), "{name}");
         let cameras = metadata_cameras(&folder);

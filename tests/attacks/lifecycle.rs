@@ -2,7 +2,7 @@
 //! restart, and CE folders whose journal cannot be replayed at start-up.
 
 use crate::common::service_harness::{
-    ce_folders, finished_ce_folders, frigate_event, frigate_with_sample_clips, now, Rig,
+    ce_folders, finished_ce_folders, frigate_event, frigate_with_sample_clips, now, wait_for_finished_ce_folders, Rig,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -82,7 +82,7 @@ fn an_event_whose_end_never_comes_stops_holding_its_ce_and_its_late_end_cancels_
         !statuses.contains(&"canceled"),
         "the late end canceled the later CE: {statuses:?}"
     );
-    let finished = finished_ce_folders(&storage);
+    let finished = wait_for_finished_ce_folders(&storage, 1, Duration::from_secs(120));
     assert_eq!(finished.len(), 1, "{finished:?}");
     assert_eq!(members(&finished[0]), [later]);
 }
@@ -191,5 +191,8 @@ fn ce_folders_with_unreadable_or_garbage_journals_are_quarantined_and_the_servic
     // A new incident goes through.
     rig.publish_incident("fresh", &["front_door"]);
     rig.observer.until_status("clip_ready", Duration::from_secs(300));
-    assert_eq!(finished_ce_folders(&rig.storage()).len(), 1);
+    assert_eq!(
+        wait_for_finished_ce_folders(&rig.storage(), 1, Duration::from_secs(120)).len(),
+        1
+    );
 }

@@ -232,6 +232,20 @@ pub fn finished_ce_folders(storage: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Waits until at least `count` CE folders say `finished` (the journal's last step, written
+/// after the `clip_ready` notification is handed on), and returns them; panics after `timeout`.
+pub fn wait_for_finished_ce_folders(storage: &Path, count: usize, timeout: Duration) -> Vec<PathBuf> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let folders = finished_ce_folders(storage);
+        if folders.len() >= count {
+            return folders;
+        }
+        assert!(Instant::now() < deadline, "{} of {count} CEs finished", folders.len());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 /// Seconds of the sample's clips a Frigate server serves in the service tests: enough for
 /// people in both cameras and a summary of several slices, a third of the CPU work of
 /// the whole 30-s clips on a 2-core machine.
