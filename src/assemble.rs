@@ -12,9 +12,9 @@ use crate::ai::{AiClient, AiSettings};
 use crate::config::{AcceleratorChoice, Config};
 use crate::detect::labels::Labels;
 use crate::encode::ffmpeg_pipe::FfmpegEncoderFactory;
+use crate::encode::{PixelFormat, VideoFormat};
 use crate::inference::gpu_providers::TensorRtCache;
 use crate::inference::{onnxruntime_library, InferenceError, ModelFile};
-use crate::pipeline::messages::{PixelFormat, VideoFormat};
 use crate::pipeline::{Pipeline, PipelineParts};
 use std::sync::Arc;
 

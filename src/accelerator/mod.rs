@@ -22,8 +22,9 @@ pub mod selection;
 pub use error::AcceleratorError;
 
 use crate::ai::AiFrameJpeg;
+use crate::encode::PixelFormat;
 use crate::pipeline::frame_pool::PooledBuffer;
-use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, PixelFormat, SampledFrame};
+use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, SampledFrame};
 use crate::pipeline::telemetry::DeviceMemory;
 
 /// Counts reported by a finished detection pass.

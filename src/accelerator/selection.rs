@@ -9,12 +9,12 @@
 use crate::config::{AcceleratorChoice, Config, PipelinePreset, TensorRtPrecision};
 use crate::encode::ffmpeg_pipe::H264Codec;
 use crate::encode::nvenc_trial::{trial_encode, TRIAL_FRAMES, TRIAL_TIME_LIMIT};
+use crate::encode::{PixelFormat, VideoFormat};
 use crate::gpu::driver_probe::{probe_driver, DriverProbe};
 use crate::gpu::nvenc::{probe_device, NvencProbe};
 use crate::inference::gpu_providers::provider_availability;
 use crate::inference::onnxruntime_library::OnnxRuntime;
 use crate::media::ffmpeg_tool;
-use crate::pipeline::messages::{PixelFormat, VideoFormat};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 

@@ -9,10 +9,10 @@
 //! killed if the encoder is dropped unfinished. Whether NVENC may be used is decided once
 //! at start-up by `nvenc_trial`, not here.
 
+use super::VideoFormat;
 use super::{EncodeError, EncoderFactory, VideoEncoder};
 use crate::media::child_process::ToolChild;
 use crate::metrics::SummaryEncoder;
-use crate::pipeline::messages::VideoFormat;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -4,16 +4,19 @@
 //! - `ffmpeg_pipe`: H.264 by an FFmpeg subprocess (raw frames on its stdin), libx264 or
 //!   NVENC (`h264_nvenc`).
 //! - `nvenc_trial`: the start-up trial encode that decides whether NVENC is used.
-//! - `preview_gif`: the `notification.gif` preview cut from a finished summary.
+//! - `preview_gif`: the `notification.gif` preview, made from the summary's frames as they
+//!   are encoded.
+//! - `video_format`: the layout, size and rate of the raw frames encoders take.
 
 pub mod ffmpeg_pipe;
 pub mod nvenc_trial;
 pub mod preview_gif;
 #[cfg(test)]
 pub(crate) mod stand_in_ffmpeg;
+mod video_format;
 
-use crate::pipeline::messages::VideoFormat;
 use std::path::Path;
+pub use video_format::{PixelFormat, VideoFormat};
 
 /// Why encoding failed.
 #[derive(Debug, thiserror::Error)]

@@ -9,8 +9,8 @@
 //! a failure.
 
 use super::ffmpeg_pipe::{FfmpegEncoderFactory, H264Codec};
+use crate::encode::{PixelFormat, VideoFormat};
 use crate::media::child_process::ToolChild;
-use crate::pipeline::messages::{PixelFormat, VideoFormat};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

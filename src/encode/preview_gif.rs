@@ -1,33 +1,247 @@
-//! The `notification.gif` preview: the first 5 s of the summary at 5 fps,
-//! 480 px wide, made by FFmpeg (a [`ToolChild`]) with a generated palette, written atomically.
+//! The `notification.gif` preview: the first 5 s of the summary at 5 frames per second,
+//! 480 px wide, with a generated palette.
+//!
+//! Made from the summary's own rendered frames while the summary is being encoded: the
+//! encoder feeder offers every frame, the sampled ones go to a second FFmpeg (a
+//! [`ToolChild`]) over a pipe, so the preview is ready when the video is instead of being
+//! cut from the finished file afterwards (which decoded the video again and took as long as
+//! a third of the compile). Written atomically; an unfinished preview leaves no file.
+//! Owns only the preview; whether a failed preview matters is the feeder's decision.
 
+use crate::encode::VideoFormat;
 use crate::fs_atomic;
 use crate::media::child_process::ToolChild;
-use std::path::Path;
-use std::process::Command;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, Stdio};
 
-/// Writes the preview GIF of `video` to `gif`; the error ends with FFmpeg's last lines.
-pub fn write_preview_gif(ffmpeg: &Path, video: &Path, gif: &Path) -> Result<(), String> {
-    let temp = fs_atomic::temp_path_for(gif);
-    let mut command = Command::new(ffmpeg);
-    command
-        .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-t", "5", "-i"])
-        .arg(video)
-        .args([
-            "-vf",
-            "fps=5,scale=480:-1:flags=lanczos,split[a][b];[a]palettegen=max_colors=128[p];[b][p]paletteuse",
-            "-f",
-            "gif",
-        ])
-        .arg(&temp);
-    let (exited, _) = ToolChild::output(command).map_err(|err| format!("cannot run {}: {err}", ffmpeg.display()))?;
-    let result = if exited.status.success() {
-        fs_atomic::commit(&temp, gif).map_err(|err| format!("{}: {err}", gif.display()))
-    } else {
-        Err(format!("{}: ffmpeg {}", gif.display(), exited.describe()))
-    };
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+/// Seconds of the summary the preview shows, from its start.
+const PREVIEW_SECONDS: u64 = 5;
+/// Frames per second of the preview.
+const PREVIEW_FPS: u64 = 5;
+/// The filter after the frames arrive: scale to 480 px wide, then a palette of the
+/// preview's own colours.
+const PREVIEW_FILTER: &str = "scale=480:-1:flags=lanczos,split[a][b];[a]palettegen=max_colors=128[p];[b][p]paletteuse";
+
+/// Whether frame `index` of a `fps` video is one of the preview's: the first frame shown at
+/// or after each fifth of a second of the first five seconds (every frame when the video
+/// has five or fewer per second).
+pub fn is_preview_frame(index: u64, fps: u32) -> bool {
+    let fps = u64::from(fps);
+    if fps == 0 {
+        return false;
     }
-    result
+    if fps <= PREVIEW_FPS {
+        return index < PREVIEW_SECONDS * fps;
+    }
+    // The latest preview step at or before the frame, and the frame that starts it.
+    let step = index * PREVIEW_FPS / fps;
+    step < PREVIEW_SECONDS * PREVIEW_FPS && (step * fps).div_ceil(PREVIEW_FPS) == index
+}
+
+/// The preview of one summary being written.
+pub struct PreviewGifWriter {
+    /// Final path of the preview.
+    gif: PathBuf,
+    /// Temporary file FFmpeg writes.
+    temp: PathBuf,
+    /// Frames per second of the summary.
+    fps: u32,
+    /// FFmpeg, killed if the writer is dropped unfinished.
+    child: ToolChild,
+    /// Its stdin; `None` once every preview frame has been sent.
+    stdin: Option<ChildStdin>,
+    /// Frames sent.
+    frames: u64,
+    /// Set once the preview is in place.
+    committed: bool,
+}
+
+impl PreviewGifWriter {
+    /// Starts the preview `gif` of a summary whose frames have `format`.
+    pub fn start(ffmpeg: &Path, gif: &Path, format: VideoFormat) -> Result<Self, String> {
+        let temp = fs_atomic::temp_path_for(gif);
+        let size = format!("{}x{}", format.width, format.height);
+        let rate = u64::from(format.fps).clamp(1, PREVIEW_FPS).to_string();
+        let mut command = Command::new(ffmpeg);
+        command
+            .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
+            .args(["-f", "rawvideo", "-pix_fmt", format.pixels.ffmpeg_name()])
+            .args(["-s", &size, "-r", &rate, "-i", "pipe:0"])
+            .args(["-vf", PREVIEW_FILTER, "-f", "gif"])
+            .arg(&temp)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null());
+        let mut child = ToolChild::spawn(command).map_err(|err| format!("cannot run {}: {err}", ffmpeg.display()))?;
+        let stdin = child.take_stdin();
+        Ok(Self {
+            gif: gif.to_path_buf(),
+            temp,
+            fps: format.fps,
+            child,
+            stdin,
+            frames: 0,
+            committed: false,
+        })
+    }
+
+    /// Offers frame `index` of the summary; sends it if the preview shows it.
+    pub fn offer(&mut self, index: u64, frame: &[u8]) -> Result<(), String> {
+        let Some(stdin) = self.stdin.as_mut() else {
+            return Ok(());
+        };
+        if !is_preview_frame(index, self.fps) {
+            if index >= PREVIEW_SECONDS * u64::from(self.fps) {
+                self.stdin = None;
+            }
+            return Ok(());
+        }
+        if let Err(err) = stdin.write_all(frame) {
+            self.stdin = None;
+            return Err(self.failure(&format!("ffmpeg stopped reading frames ({err})")));
+        }
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Waits for FFmpeg and moves the preview into place; the error ends with FFmpeg's
+    /// last lines.
+    pub fn finish(mut self) -> Result<PathBuf, String> {
+        self.stdin = None;
+        if self.frames == 0 {
+            return Err(format!("{}: no frame to show", self.gif.display()));
+        }
+        let exited = self
+            .child
+            .wait()
+            .map_err(|err| format!("{}: waiting for ffmpeg: {err}", self.gif.display()))?;
+        if !exited.status.success() {
+            return Err(format!("{}: ffmpeg {}", self.gif.display(), exited.describe()));
+        }
+        fs_atomic::commit(&self.temp, &self.gif).map_err(|err| format!("{}: {err}", self.gif.display()))?;
+        self.committed = true;
+        Ok(self.gif.clone())
+    }
+
+    /// Describes why FFmpeg stopped, with how it ended.
+    fn failure(&mut self, context: &str) -> String {
+        match self.child.wait() {
+            Ok(exited) => format!("{}: {context}: ffmpeg {}", self.gif.display(), exited.describe()),
+            Err(err) => format!("{}: {context}: waiting for ffmpeg: {err}", self.gif.display()),
+        }
+    }
+}
+
+impl Drop for PreviewGifWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.stdin = None;
+            let _ = self.child.kill();
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::PixelFormat;
+
+    fn preview_frames(fps: u32, frames: u64) -> Vec<u64> {
+        (0..frames).filter(|&index| is_preview_frame(index, fps)).collect()
+    }
+
+    #[test]
+    fn the_preview_takes_five_frames_a_second_of_the_first_five_seconds() {
+        let at_20 = preview_frames(20, 400);
+        assert_eq!(at_20.len(), 25);
+        assert_eq!(&at_20[..4], &[0, 4, 8, 12]);
+        assert_eq!(at_20.last(), Some(&96));
+        let at_30 = preview_frames(30, 400);
+        assert_eq!(at_30.len(), 25);
+        assert_eq!(&at_30[..3], &[0, 6, 12]);
+        // 12 fps: steps at 0, 2.4, 4.8, 7.2 frames → the frames shown from then on.
+        assert_eq!(&preview_frames(12, 400)[..5], &[0, 3, 5, 8, 10]);
+        assert_eq!(preview_frames(12, 400).len(), 25);
+        // Five or fewer frames a second: every frame of the first five seconds.
+        assert_eq!(preview_frames(4, 400), (0..20).collect::<Vec<_>>());
+        assert!(preview_frames(0, 400).is_empty());
+    }
+
+    /// Reads the logical screen size from a GIF's header.
+    fn gif_size(bytes: &[u8]) -> (u16, u16) {
+        assert_eq!(&bytes[..6], b"GIF89a", "not a GIF");
+        (
+            u16::from_le_bytes([bytes[6], bytes[7]]),
+            u16::from_le_bytes([bytes[8], bytes[9]]),
+        )
+    }
+
+    /// Frames FFmpeg decodes from `gif`.
+    fn decoded_frames(ffmpeg: &Path, gif: &Path) -> u64 {
+        let output = Command::new(ffmpeg)
+            .args(["-hide_banner", "-nostdin", "-i"])
+            .arg(gif)
+            .args(["-f", "null", "-"])
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&output.stderr);
+        let last = log.rsplit("frame=").next().unwrap();
+        last.split_whitespace().next().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn a_preview_is_made_from_the_frames_offered_while_the_summary_is_encoded() {
+        let ffmpeg = crate::media::ffmpeg_tool::locate("ffmpeg").expect("ffmpeg is installed where the tests run");
+        let dir = tempfile::tempdir().unwrap();
+        let gif = dir.path().join("notification.gif");
+        let format = VideoFormat {
+            width: 640,
+            height: 360,
+            fps: 20,
+            pixels: PixelFormat::Rgb24,
+        };
+        let mut writer = PreviewGifWriter::start(&ffmpeg, &gif, format).unwrap();
+        for index in 0..200u64 {
+            // A bright square moving across a dark frame.
+            let mut frame = vec![20u8; PixelFormat::Rgb24.frame_len(640, 360)];
+            let left = (index as usize * 3) % 560;
+            for row in 100..180 {
+                let start = (row * 640 + left) * 3;
+                frame[start..start + 80 * 3].fill(230);
+            }
+            writer.offer(index, &frame).unwrap();
+        }
+        assert_eq!(writer.finish().unwrap(), gif);
+        let bytes = std::fs::read(&gif).unwrap();
+        assert_eq!(gif_size(&bytes), (480, 270));
+        assert_eq!(decoded_frames(&ffmpeg, &gif), 25);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("notification.gif")]);
+    }
+
+    #[test]
+    fn an_unfinished_preview_leaves_no_file() {
+        let ffmpeg = crate::media::ffmpeg_tool::locate("ffmpeg").expect("ffmpeg is installed where the tests run");
+        let dir = tempfile::tempdir().unwrap();
+        let gif = dir.path().join("notification.gif");
+        let format = VideoFormat {
+            width: 64,
+            height: 36,
+            fps: 20,
+            pixels: PixelFormat::Yuv420p,
+        };
+        let mut writer = PreviewGifWriter::start(&ffmpeg, &gif, format).unwrap();
+        writer
+            .offer(0, &vec![128u8; PixelFormat::Yuv420p.frame_len(64, 36)])
+            .unwrap();
+        drop(writer);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let empty = PreviewGifWriter::start(&ffmpeg, &gif, format).unwrap();
+        assert!(empty.finish().unwrap_err().contains("no frame"));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }

@@ -18,9 +18,7 @@
 //! Shutdown drains: dropping the driver's senders lets each stage finish what
 //! is queued, then close its own outputs, in pipeline order.
 
-use super::messages::{
-    AcceleratorJob, AiRequest, EncoderMessage, PipelineEvent, ProbeRequest, VideoFormat, WriterMessage,
-};
+use super::messages::{AcceleratorJob, AiRequest, EncoderMessage, PipelineEvent, ProbeRequest, WriterMessage};
 use super::stage::{spawn_stage, StageThread};
 use super::stages::{AcceleratorOwner, AiAnalysisStage, EncoderFeeder, OwnerLinks, ProbeStage, WriterStage};
 use super::telemetry::{PipelineTelemetry, QueueGauge, StageCounters};
@@ -28,6 +26,7 @@ use crate::accelerator::BackendFactory;
 use crate::ai::AiClient;
 use crate::config::ChannelCapacities;
 use crate::encode::EncoderFactory;
+use crate::encode::VideoFormat;
 use crossbeam_channel::{bounded, unbounded, Receiver, SendError, Sender};
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -22,7 +22,7 @@ pub mod writer;
 pub use accelerator::{AcceleratorJob, AiFramesJob, CompileJob, DetectJob};
 pub use ai::AiRequest;
 pub use ce::{CameraClip, CeJob, CeProgress};
-pub use encoder::{EncoderMessage, PixelFormat, VideoFormat};
+pub use encoder::EncoderMessage;
 pub use events::PipelineEvent;
 pub use probe::ProbeRequest;
 pub use writer::{SampledFrame, WriterMessage};

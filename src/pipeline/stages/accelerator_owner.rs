@@ -4,8 +4,9 @@
 //! its own: inputs arrive in messages, results leave as messages.
 
 use crate::accelerator::AcceleratorBackend;
+use crate::encode::VideoFormat;
 use crate::pipeline::messages::{
-    AcceleratorJob, AiFramesJob, AiRequest, CompileJob, DetectJob, EncoderMessage, VideoFormat, WriterMessage,
+    AcceleratorJob, AiFramesJob, AiRequest, CompileJob, DetectJob, EncoderMessage, WriterMessage,
 };
 use crate::pipeline::stage::Stage;
 use crate::pipeline::telemetry::StageCounters;

@@ -1,10 +1,10 @@
 //! The encoder-feeder stage: owns the video encoder sessions. Frames arrive
 //! one at a time in order and go straight into the encoder (nothing is
-//! accumulated); the finished file is moved into place atomically, then the
-//! preview GIF is cut from it. A failed compile leaves
-//! `compilation_error.log` and no half video.
+//! accumulated), the first few also into the preview GIF's writer; the finished
+//! file is moved into place atomically, the preview beside it. A failed compile
+//! leaves `compilation_error.log`, no half video and no preview.
 
-use crate::encode::preview_gif::write_preview_gif;
+use crate::encode::preview_gif::PreviewGifWriter;
 use crate::encode::{EncoderFactory, VideoEncoder};
 use crate::fs_atomic;
 use crate::pipeline::messages::{EncoderMessage, PipelineEvent};
@@ -28,6 +28,9 @@ struct Session {
     output: PathBuf,
     /// Frames written.
     frames: u64,
+    /// The preview GIF being made from the first frames; `None` without FFmpeg or after it
+    /// failed (the summary goes on without it).
+    preview: Option<PreviewGifWriter>,
     /// First failure, reported at the end.
     error: Option<String>,
 }
@@ -85,14 +88,11 @@ impl EncoderFeeder {
         if let Err(error) = committed {
             return self.fail(ce_id, &session.output, &session.temp, error);
         }
-        let gif = self.ffmpeg.as_ref().and_then(|ffmpeg| {
-            let gif = session.output.with_file_name(PREVIEW_GIF);
-            match write_preview_gif(ffmpeg, &session.output, &gif) {
-                Ok(()) => Some(gif),
-                Err(err) => {
-                    tracing::warn!(ce = %ce_id, "preview GIF not made: {err}");
-                    None
-                }
+        let gif = session.preview.take().and_then(|preview| match preview.finish() {
+            Ok(gif) => Some(gif),
+            Err(err) => {
+                tracing::warn!(ce = %ce_id, "preview GIF not made: {err}");
+                None
             }
         });
         let _ = self.events.send(PipelineEvent::SummaryReady {
@@ -122,11 +122,20 @@ impl Stage for EncoderFeeder {
                     Err(error) => (None, Some(error)),
                 };
                 let ok = error.is_none();
+                let preview = match (&self.ffmpeg, ok) {
+                    (Some(ffmpeg), true) => {
+                        PreviewGifWriter::start(ffmpeg, &output.with_file_name(PREVIEW_GIF), format)
+                            .map_err(|err| tracing::warn!(ce = %ce_id, "preview GIF not made: {err}"))
+                            .ok()
+                    }
+                    _ => None,
+                };
                 let session = Session {
                     encoder,
                     temp,
                     output,
                     frames: 0,
+                    preview,
                     error,
                 };
                 self.sessions.insert(ce_id, session);
@@ -139,6 +148,12 @@ impl Stage for EncoderFeeder {
                 let Some(encoder) = session.encoder.as_mut() else {
                     return false;
                 };
+                if let Some(preview) = session.preview.as_mut() {
+                    if let Err(err) = preview.offer(session.frames, &pixels) {
+                        tracing::warn!(ce = %ce_id, "preview GIF not made: {err}");
+                        session.preview = None;
+                    }
+                }
                 match encoder.write_frame(&pixels) {
                     Ok(()) => {
                         session.frames += 1;
