@@ -11,7 +11,7 @@ pub const DEFAULT_MODEL: &str = "models/nanodet_coco80_416.onnx";
 /// Where the default model's class names ship.
 pub const DEFAULT_NAMES: &str = "models/coco80.names";
 /// sha256 of the shipped default model (see `models/README.md`).
-pub const DEFAULT_MODEL_SHA256: &str = "4b6e3e9e876f67d96693c4b30b7936e06de0991e7aab0f4068412203d7ac152d";
+pub const DEFAULT_MODEL_SHA256: &str = "36b267480e15b25fd4456411a087fa1a9d833ecebd36dee4d44d53d75258320d";
 /// Where `scripts/install-onnxruntime.sh` puts the ONNX Runtime library.
 pub const BUNDLED_ONNXRUNTIME: &str = ".ort/lib/libonnxruntime.so";
 

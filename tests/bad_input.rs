@@ -104,7 +104,7 @@ fn a_damaged_model_fails_its_checksum() {
     bytes[1000] ^= 0xff;
     fs::write(&model, bytes).unwrap();
     let config = ce.path().join("config.yaml");
-    let sha = "4b6e3e9e876f67d96693c4b30b7936e06de0991e7aab0f4068412203d7ac152d";
+    let sha = "36b267480e15b25fd4456411a087fa1a9d833ecebd36dee4d44d53d75258320d";
     fs::write(
         &config,
         format!("detection:\n  model: {}\n  model_sha256: {sha}\n", model.display()),

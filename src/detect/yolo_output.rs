@@ -24,7 +24,9 @@ pub enum LayoutKind {
 pub struct OutputLayout {
     /// Which way round the attributes and candidates are stored.
     pub kind: LayoutKind,
-    /// Number of images in the output (`B`); each is decoded on its own.
+    /// Number of images in the output the layout was read from (`B`). Each image is decoded
+    /// on its own, and [`OutputLayout::decode`] takes an output of any whole number of
+    /// images, so one layout serves every batch size of a dynamic-batch model.
     pub batch_size: usize,
     /// Number of classes the model scores (`C`), to check against the names file.
     pub num_classes: usize,
@@ -74,15 +76,15 @@ pub enum YoloOutputError {
         /// Classes in the names file.
         expected: usize,
     },
-    /// The output buffer does not hold exactly the tensor the layout describes.
-    #[error("detector output holds {actual} values but its layout needs {expected}")]
+    /// The output buffer does not hold a whole number of the images the layout describes.
+    #[error("detector output holds {actual} values, not a whole number of {image_len}-value images")]
     BufferLength {
-        /// `B × (attributes) × N`.
-        expected: usize,
+        /// `(attributes) × N`, the values of one image.
+        image_len: usize,
         /// Length handed in.
         actual: usize,
     },
-    /// The batch index is past the end of the batch.
+    /// The batch index is past the end of the output.
     #[error("batch index {index} is out of range for a batch of {batch_size}")]
     BatchIndex {
         /// Index asked for.
@@ -168,16 +170,17 @@ impl OutputLayout {
         threshold: f32,
     ) -> Result<Vec<Candidate>, YoloOutputError> {
         let image_len = self.image_len();
-        if output.len() != image_len * self.batch_size {
+        if output.is_empty() || !output.len().is_multiple_of(image_len) {
             return Err(YoloOutputError::BufferLength {
-                expected: image_len * self.batch_size,
+                image_len,
                 actual: output.len(),
             });
         }
-        if batch_index >= self.batch_size {
+        let images = output.len() / image_len;
+        if batch_index >= images {
             return Err(YoloOutputError::BatchIndex {
                 index: batch_index,
-                batch_size: self.batch_size,
+                batch_size: images,
             });
         }
         let image = &output[batch_index * image_len..(batch_index + 1) * image_len];
@@ -378,10 +381,31 @@ mod tests {
         let layout = OutputLayout::from_shape(&[1, 84, 100], None).unwrap();
         let err = layout.decode(&[0.0; 10], 0, &[0], 0.25).unwrap_err();
         assert!(
-            err.to_string().contains("holds 10 values but its layout needs 8400"),
+            err.to_string()
+                .contains("holds 10 values, not a whole number of 8400-value images"),
             "{err}"
         );
+        let err = layout.decode(&[], 0, &[0], 0.25).unwrap_err();
+        assert!(matches!(err, YoloOutputError::BufferLength { .. }), "{err}");
         let err = layout.decode(&vec![0.0; 8400], 1, &[0], 0.25).unwrap_err();
         assert!(err.to_string().contains("batch index 1"), "{err}");
+        let err = layout.decode(&vec![0.0; 3 * 8400], 3, &[0], 0.25).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("batch index 3 is out of range for a batch of 3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_layout_read_at_batch_one_decodes_every_image_of_a_larger_batch() {
+        let layout = OutputLayout::from_shape(&[1, 5, N as i64], None).unwrap();
+        let first = attribute_rows_tensor(&[([1.0, 1.0, 2.0, 2.0], vec![0.9])]);
+        let second = attribute_rows_tensor(&[([30.0, 40.0, 10.0, 20.0], vec![0.8])]);
+        let batch: Vec<f32> = first.iter().chain(&second).copied().collect();
+        let decoded = layout.decode(&batch, 1, &[0], 0.5).unwrap();
+        assert_eq!(decoded.len(), 1);
+        assert_eq!(decoded[0].bbox, [25.0, 30.0, 35.0, 50.0]);
+        assert_eq!(decoded[0].score, 0.8);
     }
 }

@@ -3,9 +3,10 @@
 //! Every picture is decoded; every `frame_interval`-th one is mapped, letterboxed into
 //! that clip's detector input and thumbnailed for motion by kernels, which compare the
 //! thumbnail with the clip's background model in device memory (`motion::background`,
-//! the same integer steps as the CPU), then unmapped; full
-//! batches run through ONNX Runtime on device buffers; only detections and bit-packed
-//! motion masks come back to the host. Pictures that are not sampled are never mapped.
+//! the same integer steps as the CPU), then unmapped; full batches (the pipeline's
+//! `detect_batch_size`, or the model's fixed batch) run through ONNX Runtime on device
+//! buffers; only detections and bit-packed motion masks come back to the host. Pictures
+//! that are not sampled are never mapped.
 
 use super::clip_decoder::{map_picture, GpuClipDecoder};
 use super::device::{address, GpuDevice};
@@ -15,7 +16,7 @@ use crate::detect::postprocess::Postprocessor;
 use crate::gpu::kernels::{mask_row_bytes, MotionBuffers};
 use crate::gpu::nvdec::DisplayedPicture;
 use crate::inference::device_io::{batch_output_shape, element_count, DeviceTensor};
-use crate::inference::{BatchSupport, DetectorSession};
+use crate::inference::DetectorSession;
 use crate::motion::background::alpha_fixed_point;
 use crate::motion::mask::{thumbnail_size, MotionMask, DEFAULT_DIFF_THRESHOLD, DEFAULT_THUMBNAIL_WIDTH};
 use crate::pipeline::messages::{DetectJob, SampledFrame};
@@ -312,11 +313,9 @@ impl GpuDetectionPass {
         if pass.pending.is_empty() {
             return Ok(());
         }
-        // A model with a fixed batch always gets a full batch; unused slots keep stale input.
-        let run_batch = match self.session.batch {
-            BatchSupport::Fixed(n) => n,
-            BatchSupport::Dynamic => pass.pending.len(),
-        };
+        // Every run carries a full batch (unused slots keep stale input), so the device sees
+        // one input shape: one set of CUDA kernels, one TensorRT engine.
+        let run_batch = self.batch;
         let stream = &device.stream;
         let output_shape = batch_output_shape(&self.single_output_shape, run_batch);
         let input = DeviceTensor {
