@@ -145,13 +145,19 @@ fn join(prefix: &str, name: &str) -> String {
     }
 }
 
-/// The known key nearest to `key` by edit distance, if it is close enough to be a misspelling
-/// (at most a quarter of the key's length, and at least 2 edits allowed).
+/// The known key or section nearest to `key` by edit distance, if it is close enough to be a
+/// misspelling (at most a quarter of the key's length, and at least 2 edits allowed).
 pub fn nearest(key: &str, known: &[&str]) -> Option<String> {
     let limit = (key.chars().count() / 4).max(2);
+    let sections = known.iter().flat_map(|path| {
+        path.match_indices('.')
+            .map(|(end, _)| path[..end].trim_end_matches("[]"))
+    });
     known
         .iter()
-        .map(|candidate| (edit_distance(key, candidate), *candidate))
+        .copied()
+        .chain(sections)
+        .map(|candidate| (edit_distance(key, candidate), candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate.to_string())

@@ -17,6 +17,8 @@ mod effective;
 mod env;
 mod error;
 mod keys;
+#[cfg(test)]
+mod migration_tests;
 mod preset;
 mod previous;
 mod raw;
