@@ -261,6 +261,11 @@ fn a_bad_previous_environment_value_names_the_variable() {
     let err = Config::load_in(file.path(), &Environment::from_pairs([("FLASK_PORT", "70000")])).unwrap_err();
     let message = err.to_string();
     assert!(message.starts_with("FLASK_PORT: key 'network.api_port': "), "{message}");
+    let err = Config::load_in(file.path(), &Environment::from_pairs([("LOG_LEVEL", "loud")])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "LOG_LEVEL: key 'settings.log_level': must be DEBUG, INFO, WARNING or ERROR, got 'loud'"
+    );
 }
 
 #[test]

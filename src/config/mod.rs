@@ -45,7 +45,7 @@ fn parse_yaml(
     path: &Path,
     env: &Environment,
     warnings: &mut Vec<ConfigWarning>,
-) -> Result<raw::RawConfig, ConfigError> {
+) -> Result<(raw::RawConfig, previous::EnvOrigins), ConfigError> {
     let mut tree: serde_json::Value = if text.trim().is_empty() {
         serde_json::Value::Object(Default::default())
     } else {
@@ -61,11 +61,12 @@ fn parse_yaml(
             .into_iter()
             .map(ConfigWarning::Unknown),
     );
-    serde_path_to_error::deserialize(tree).map_err(|err| {
+    let raw = serde_path_to_error::deserialize(tree).map_err(|err| {
         let key = err.path().to_string();
         let source = origins.get(&key).map_or_else(|| path.to_path_buf(), PathBuf::from);
         ConfigError::invalid(source, key, err.into_inner().to_string())
-    })
+    })?;
+    Ok((raw, origins))
 }
 
 #[cfg(test)]

@@ -287,8 +287,16 @@ impl Config {
     /// Validates YAML configuration `text` with the environment `env`.
     pub fn from_yaml_in(text: &str, source: &Path, env: &Environment) -> Result<Self, ConfigError> {
         let mut warnings = Vec::new();
-        let raw = super::parse_yaml(text, source, env, &mut warnings)?;
-        let mut config = Self::from_raw(raw, source, env)?;
+        let (raw, origins) = super::parse_yaml(text, source, env, &mut warnings)?;
+        // A value an environment variable set is named by the variable, not the file.
+        let mut config = Self::from_raw(raw, source, env).map_err(|err| match err {
+            ConfigError::InvalidKey { key, message, .. } if origins.contains_key(&key) => ConfigError::InvalidKey {
+                path: origins[&key].into(),
+                key,
+                message,
+            },
+            other => other,
+        })?;
         config.warnings = warnings;
         Ok(config)
     }
