@@ -37,6 +37,13 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Check a configuration file: print the effective configuration as YAML (secrets masked)
+    /// on stdout and the warnings on stderr; exit 2 on an error.
+    CheckConfig {
+        /// Configuration file [default: $FRIGATE_BUFFER_CONFIG, else /config/config.yml].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Run a cluster worker: take CE jobs from the MQTT broker's shared subscription and process them.
     Worker {
         /// Configuration file (the `cluster:` section, the broker and the shared storage)
@@ -117,22 +124,32 @@ enum Command {
     },
 }
 
+/// Sets up logging on stderr. `FRIGATE_BUFFER_LOG` (a full filter) wins; without it the level is
+/// `info` until a configuration's `settings.log_level` changes it (see `cli::load_config`).
 fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FRIGATE_BUFFER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,ort=warn"));
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let from_env = tracing_subscriber::EnvFilter::try_from_env("FRIGATE_BUFFER_LOG").ok();
+    let set_by_env = from_env.is_some();
+    let filter = from_env.unwrap_or_else(|| cli::log_filter("info"));
+    let (filter, reload) = tracing_subscriber::reload::Layer::new(filter);
     // Colour only for a person at a terminal (and not when NO_COLOR is set); journald,
     // `docker logs` and files get plain text.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let output = tracing_subscriber::fmt::layer()
         .with_ansi(colour)
         .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Human => builder
+    let output = match format {
+        LogFormat::Human => output
             .with_target(false)
             .fmt_fields(frigate_buffer::log_fields::EscapingFields)
-            .init(),
-        LogFormat::Json => builder.json().init(),
+            .boxed(),
+        LogFormat::Json => output.json().boxed(),
+    };
+    tracing_subscriber::registry().with(filter).with(output).init();
+    if !set_by_env {
+        cli::allow_log_level_from_config(reload);
     }
 }
 
@@ -141,6 +158,7 @@ fn main() -> ExitCode {
     init_logging(args.log_format);
     let result = match args.command {
         Command::Run { config } => cli::run::run(&cli::service_config_path(config)),
+        Command::CheckConfig { config } => cli::check_config::run(&cli::service_config_path(config)),
         Command::Worker { config } => cli::worker::run(&cli::service_config_path(config)),
         Command::Process { dir, config, json } => cli::process::run(&dir, config.as_deref(), json),
         Command::Detect { clip, config } => cli::detect::run(&clip, config.as_deref()),

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod build_engine;
+pub mod check_config;
 pub mod detect;
 pub mod doctor;
 pub mod plan;
@@ -14,6 +15,22 @@ pub mod worker;
 
 use frigate_buffer::config::{Config, ConfigError};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use tracing_subscriber::{reload, EnvFilter, Registry};
+
+/// Changes the log filter after start-up; set only when `FRIGATE_BUFFER_LOG` did not fix it.
+static LOG_FILTER: OnceLock<reload::Handle<EnvFilter, Registry>> = OnceLock::new();
+
+/// The log filter for `level` (a directive such as `info` or `warn`); ONNX Runtime's own
+/// messages stay at `warn` and above.
+pub fn log_filter(level: &str) -> EnvFilter {
+    EnvFilter::new(format!("{level},ort=warn"))
+}
+
+/// Lets [`load_config`] apply a configuration's `settings.log_level` through `handle`.
+pub fn allow_log_level_from_config(handle: reload::Handle<EnvFilter, Registry>) {
+    let _ = LOG_FILTER.set(handle);
+}
 
 /// Exit code for an error: 2 for configuration errors, 1 for the rest.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
@@ -36,7 +53,6 @@ pub fn one_line(err: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
-/// Loads the configuration file, or the defaults without one.
 /// Where `run` and `worker` read their configuration: `--config`, else `$FRIGATE_BUFFER_CONFIG`,
 /// else [`DEFAULT_SERVICE_CONFIG`].
 pub fn service_config_path(flag: Option<PathBuf>) -> PathBuf {
@@ -51,9 +67,18 @@ pub fn service_config_path(flag: Option<PathBuf>) -> PathBuf {
 /// The service's configuration file when none is named, where Frigate keeps its own.
 pub const DEFAULT_SERVICE_CONFIG: &str = "/config/config.yml";
 
+/// Loads the configuration file, or the defaults without one; logs its warnings, then applies
+/// its `settings.log_level`.
 pub fn load_config(path: Option<&Path>) -> Result<Config, ConfigError> {
-    match path {
-        Some(path) => Config::load(path),
-        None => Config::defaults(),
+    let config = match path {
+        Some(path) => Config::load(path)?,
+        None => Config::defaults()?,
+    };
+    config.log_warnings();
+    if let (Some(level), Some(handle)) = (&config.log_level, LOG_FILTER.get()) {
+        if let Err(err) = handle.reload(log_filter(level)) {
+            tracing::warn!("cannot apply settings.log_level: {err}");
+        }
     }
+    Ok(config)
 }

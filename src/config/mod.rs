@@ -1,31 +1,52 @@
 //! Configuration: one YAML file (plus environment overrides) turned, in one
 //! place, into the validated [`Config`] the rest of the program uses.
 //!
-//! - `raw`: the file's serde shape (predecessor key names, all optional).
+//! - `raw`: the file's serde shape (all keys optional).
+//! - `previous`: the previous service's keys and environment variables → this product's keys.
+//! - `keys`: this product's key paths; unknown keys and the nearest known one.
+//! - `env`: the environment snapshot loading reads.
 //! - `runtime`: validation and defaults → [`Config`].
+//! - `effective`: the resolved configuration written back as YAML, secrets masked.
+//! - `warning`: [`ConfigWarning`], what is worth telling short of an error.
 //! - `preset`: the `pipeline:` presets from `pipelines/`.
 //! - `cluster`: the `cluster:` section (scale-out across hosts).
 //! - `error`: [`ConfigError`], whose messages name the file and the key.
 
 mod cluster;
+mod effective;
+mod env;
 mod error;
+mod keys;
+#[cfg(test)]
+mod migration_tests;
 mod preset;
+mod previous;
 mod raw;
 mod runtime;
+mod warning;
 
 pub use cluster::ClusterSettings;
+pub use env::Environment;
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, TensorRtPrecision};
 pub use runtime::{
     AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, FetchSettings, MqttSettings, MqttTls,
     NotificationSettings, SummaryConfig,
 };
+pub use warning::ConfigWarning;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Parses YAML text into the raw form; type errors name the dotted key path.
-fn parse_yaml(text: &str, path: &Path) -> Result<raw::RawConfig, ConfigError> {
-    let value: serde_json::Value = if text.trim().is_empty() {
+/// Parses YAML text into the raw form: the previous service's keys and environment variables
+/// become this product's keys, unknown keys are warned about; type errors name the dotted key
+/// path and the file, or the environment variable that set the key.
+fn parse_yaml(
+    text: &str,
+    path: &Path,
+    env: &Environment,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<(raw::RawConfig, previous::EnvOrigins), ConfigError> {
+    let mut tree: serde_json::Value = if text.trim().is_empty() {
         serde_json::Value::Object(Default::default())
     } else {
         serde_saphyr::from_str(text).map_err(|err| ConfigError::Syntax {
@@ -33,10 +54,19 @@ fn parse_yaml(text: &str, path: &Path) -> Result<raw::RawConfig, ConfigError> {
             message: err.to_string().replace('\n', " "),
         })?
     };
-    serde_path_to_error::deserialize(value).map_err(|err| {
+    let origins = previous::migrate(&mut tree, env, path, warnings)?;
+    let known = previous::all_known_keys();
+    warnings.extend(
+        keys::unknown_keys(&tree, &known)
+            .into_iter()
+            .map(ConfigWarning::Unknown),
+    );
+    let raw = serde_path_to_error::deserialize(tree).map_err(|err| {
         let key = err.path().to_string();
-        ConfigError::invalid(path, key, err.into_inner().to_string())
-    })
+        let source = origins.get(&key).map_or_else(|| path.to_path_buf(), PathBuf::from);
+        ConfigError::invalid(source, key, err.into_inner().to_string())
+    })?;
+    Ok((raw, origins))
 }
 
 #[cfg(test)]

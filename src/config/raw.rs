@@ -1,9 +1,11 @@
 //! The configuration file as written by the user, before validation.
 //!
 //! Owns only the serde shape of the YAML file: every key optional, names as
-//! the predecessor service spelled them so users can bring their file. Unknown
-//! keys are ignored. Nothing outside `config` reads these types: the runtime
-//! form in `config::runtime` is the only thing the rest of the program sees.
+//! the previous service spelled them where it had the setting. It sees the file
+//! after `config::previous` has renamed the previous service's other keys;
+//! unknown keys are skipped here (`config::keys` warns about them). Nothing
+//! outside `config` reads these types: the runtime form in `config::runtime` is
+//! the only thing the rest of the program sees.
 
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -114,7 +116,7 @@ pub struct RawTls {
     pub insecure: Option<bool>,
 }
 
-/// `event_filters.*`
+/// `event_filters.*` and `cameras[].event_filters.*`
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct RawEventFilters {
@@ -172,6 +174,8 @@ pub struct RawSettings {
     pub fetch_workers: Option<usize>,
     /// Draw the date/time/camera overlay on the summary video.
     pub timestamp_overlay: Option<bool>,
+    /// Least severe log level written (`DEBUG`, `INFO`, `WARNING`, `ERROR`; env `LOG_LEVEL`).
+    pub log_level: Option<String>,
 }
 
 /// `multi_cam.*`
@@ -184,6 +188,14 @@ pub struct RawMultiCam {
     pub camera_timeline_ema_alpha: Option<f64>,
     /// Factor by which a camera must beat the current one to take over.
     pub camera_switch_hysteresis_margin: Option<f64>,
+    /// Multiplier on the primary camera's score.
+    pub camera_timeline_primary_bias_multiplier: Option<f64>,
+    /// Shortest run of timeline samples a camera may be shown for.
+    pub camera_switch_min_segment_frames: Option<usize>,
+    /// AI frame crop width in pixels.
+    pub crop_width: Option<u32>,
+    /// AI frame crop height in pixels.
+    pub crop_height: Option<u32>,
     /// Share of the crop the subject should fill; 0 disables zoom.
     pub tracking_target_frame_percent: Option<f64>,
     /// EMA weight of the zoom smoothing between slices.
@@ -226,4 +238,6 @@ pub struct RawCamera {
     pub name: String,
     /// Labels that start a consolidated event on this camera.
     pub labels: Vec<String>,
+    /// This camera's zone filter, in place of the global `event_filters`.
+    pub event_filters: Option<RawEventFilters>,
 }

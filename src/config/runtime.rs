@@ -3,8 +3,9 @@
 //! Owns the one place where the raw YAML, the environment overrides and the
 //! defaults become checked values. Nothing downstream re-reads a raw key.
 
-use super::raw::RawConfig;
-use super::{ClusterSettings, ConfigError, PipelinePreset};
+use super::raw::{RawConfig, RawEventFilters};
+use super::{ClusterSettings, ConfigError, ConfigWarning, Environment, PipelinePreset};
+use crate::ce::lifecycle::ZoneFilter;
 use crate::frigate::CameraName;
 use crate::shipped_files;
 use crate::timeline::PlanParams;
@@ -175,6 +176,8 @@ pub struct CameraSettings {
     pub name: CameraName,
     /// Labels that start a consolidated event (empty: any).
     pub labels: Vec<String>,
+    /// This camera's own zone filter (`cameras[].event_filters`); `None`: the global one.
+    pub event_filters: Option<ZoneFilter>,
 }
 
 /// Home Assistant notifications.
@@ -207,10 +210,8 @@ pub struct Config {
     pub ce: CeTimings,
     /// Cameras to follow (empty: every camera).
     pub cameras: Vec<CameraSettings>,
-    /// Zones an event must be in (empty: no zone filter).
-    pub tracked_zones: Vec<String>,
-    /// Labels or sub-labels that qualify without a zone.
-    pub zone_exceptions: Vec<String>,
+    /// Zone filter of cameras without their own (`event_filters`).
+    pub event_filters: ZoneFilter,
     /// The MQTT connection.
     pub mqtt: MqttSettings,
     /// Frigate's base URL.
@@ -229,37 +230,87 @@ pub struct Config {
     pub frigate_genai: bool,
     /// Scale-out across hosts.
     pub cluster: ClusterSettings,
+    /// `settings.log_level` as a log filter directive (`debug`, `info`, `warn`, `error`), if set.
+    pub log_level: Option<String>,
+    /// What loading found worth telling the user: unsupported, unknown and shadowed keys.
+    pub warnings: Vec<ConfigWarning>,
 }
 
-/// Reads an environment override, treating an empty value as unset.
-fn env_override(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.is_empty())
+impl From<RawEventFilters> for ZoneFilter {
+    fn from(raw: RawEventFilters) -> Self {
+        ZoneFilter {
+            tracked_zones: raw.tracked_zones,
+            exceptions: raw.exceptions,
+        }
+    }
+}
+
+/// The log filter directive of a `settings.log_level` value (the previous service's names, any case).
+fn log_directive(level: &str) -> Option<&'static str> {
+    match level.trim().to_ascii_lowercase().as_str() {
+        "trace" => Some("trace"),
+        "debug" => Some("debug"),
+        "info" => Some("info"),
+        "warning" | "warn" => Some("warn"),
+        "error" => Some("error"),
+        _ => None,
+    }
 }
 
 impl Config {
     /// The configuration used when no file is given: every default, plus the
     /// environment overrides.
     pub fn defaults() -> Result<Self, ConfigError> {
-        Self::from_raw(RawConfig::default(), Path::new("<defaults>"))
+        Self::from_yaml_in("", Path::new("<defaults>"), &Environment::of_process())
     }
 
-    /// Loads and validates a YAML configuration file.
+    /// Loads and validates a YAML configuration file, with the process's environment.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        Self::load_in(path, &Environment::of_process())
+    }
+
+    /// Loads and validates a YAML configuration file, with the environment `env`.
+    pub fn load_in(path: &Path, env: &Environment) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_yaml(&text, path)
+        Self::from_yaml_in(&text, path, env)
     }
 
-    /// Validates YAML configuration `text`; `source` names it in errors and
-    /// anchors its relative paths.
+    /// Validates YAML configuration `text` with the process's environment; `source` names it
+    /// in errors and anchors its relative paths.
     pub fn from_yaml(text: &str, source: &Path) -> Result<Self, ConfigError> {
-        let raw = super::parse_yaml(text, source)?;
-        Self::from_raw(raw, source)
+        Self::from_yaml_in(text, source, &Environment::of_process())
     }
 
-    fn from_raw(raw: RawConfig, source: &Path) -> Result<Self, ConfigError> {
+    /// Validates YAML configuration `text` with the environment `env`.
+    pub fn from_yaml_in(text: &str, source: &Path, env: &Environment) -> Result<Self, ConfigError> {
+        let mut warnings = Vec::new();
+        let (raw, origins) = super::parse_yaml(text, source, env, &mut warnings)?;
+        // A value an environment variable set is named by the variable, not the file.
+        let mut config = Self::from_raw(raw, source, env).map_err(|err| match err {
+            ConfigError::InvalidKey { key, message, .. } if origins.contains_key(&key) => ConfigError::InvalidKey {
+                path: origins[&key].into(),
+                key,
+                message,
+            },
+            other => other,
+        })?;
+        config.warnings = warnings;
+        Ok(config)
+    }
+
+    /// Writes each warning as one log line, prefixed with the file: the start-up report of
+    /// `run`, `worker` and `check-config`.
+    pub fn log_warnings(&self) {
+        for warning in &self.warnings {
+            tracing::warn!("{}: {warning}", self.source.display());
+        }
+    }
+
+    fn from_raw(raw: RawConfig, source: &Path, env: &Environment) -> Result<Self, ConfigError> {
+        let env_override = |name: &str| env.owned(name);
         let base_dir = source.parent().filter(|dir| !dir.as_os_str().is_empty());
         let relative_to_file = |path: PathBuf| match base_dir {
             Some(dir) if path.is_relative() && source.exists() => dir.join(path),
@@ -393,6 +444,24 @@ impl Config {
         if let Some(max_frames) = multi_cam.max_multi_cam_frames_min {
             plan.ai_max_frames = max_frames;
         }
+        if let Some(bias) = multi_cam.camera_timeline_primary_bias_multiplier {
+            if !(bias.is_finite() && bias > 0.0) {
+                return Err(invalid(
+                    "multi_cam.camera_timeline_primary_bias_multiplier",
+                    format!("must be more than 0, got {bias}"),
+                ));
+            }
+            plan.primary_bonus = bias;
+        }
+        if let Some(samples) = multi_cam.camera_switch_min_segment_frames {
+            if samples == 0 {
+                return Err(invalid(
+                    "multi_cam.camera_switch_min_segment_frames",
+                    "must be at least 1".into(),
+                ));
+            }
+            plan.min_run_samples = samples;
+        }
         let even_size = |key: &str, value: Option<u32>, default: u32| -> Result<u32, ConfigError> {
             let value = value.unwrap_or(default);
             if value < 16 || !value.is_multiple_of(2) {
@@ -406,6 +475,10 @@ impl Config {
         let width = even_size("multi_cam.output_width", multi_cam.output_width, 1440)?;
         let height = even_size("multi_cam.output_height", multi_cam.output_height, 1080)?;
         plan.output_size = (width, height);
+        plan.ai_crop_size = (
+            even_size("multi_cam.crop_width", multi_cam.crop_width, plan.ai_crop_size.0)?,
+            even_size("multi_cam.crop_height", multi_cam.crop_height, plan.ai_crop_size.1)?,
+        );
         plan.validate().map_err(|err| invalid("multi_cam", err.to_string()))?;
 
         let non_negative = |key: &str, value: Option<f64>, default: f64| -> Result<f64, ConfigError> {
@@ -519,6 +592,7 @@ impl Config {
                 Ok(CameraSettings {
                     name,
                     labels: camera.labels,
+                    event_filters: camera.event_filters.map(ZoneFilter::from),
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -566,6 +640,19 @@ impl Config {
             }
             _ => None,
         };
+        let log_level = match settings.log_level.as_deref() {
+            None => None,
+            Some(level) => Some(
+                log_directive(level)
+                    .ok_or_else(|| {
+                        invalid(
+                            "settings.log_level",
+                            format!("must be DEBUG, INFO, WARNING or ERROR, got '{level}'"),
+                        )
+                    })?
+                    .to_string(),
+            ),
+        };
         let home_assistant = notifications.home_assistant;
         let notifications = NotificationSettings {
             enabled: home_assistant.enabled.unwrap_or(true),
@@ -601,8 +688,7 @@ impl Config {
             plan,
             ce,
             cameras,
-            tracked_zones: event_filters.tracked_zones,
-            zone_exceptions: event_filters.exceptions,
+            event_filters: event_filters.into(),
             mqtt,
             frigate_url: frigate_url.trim_end_matches('/').to_string(),
             fetch,
@@ -612,6 +698,8 @@ impl Config {
             ai,
             frigate_genai: ai_mode == "frigate",
             cluster,
+            log_level,
+            warnings: Vec::new(),
         })
     }
 }

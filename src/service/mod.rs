@@ -103,10 +103,10 @@ fn lifecycle_config(config: &Config) -> LifecycleConfig {
             .map(|c| CameraFilter {
                 name: c.name.to_string(),
                 labels: c.labels.clone(),
+                zone_filter: c.event_filters.clone(),
             })
             .collect(),
-        tracked_zones: config.tracked_zones.clone(),
-        zone_exceptions: config.zone_exceptions.clone(),
+        zone_filter: config.event_filters.clone(),
     }
 }
 

@@ -10,6 +10,17 @@ pub struct CameraFilter {
     pub name: String,
     /// Labels accepted from this camera, matched exactly; empty accepts any label.
     pub labels: Vec<String>,
+    /// This camera's own zone filter (`cameras[].event_filters`); `None` uses the global one.
+    pub zone_filter: Option<ZoneFilter>,
+}
+
+/// Zones an event must be in to count, and the labels that count anywhere (`event_filters`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ZoneFilter {
+    /// Zones an event must be in (or have entered), case-insensitive; empty disables the filter.
+    pub tracked_zones: Vec<String>,
+    /// Labels or sub labels (case-insensitive) that count without being in a tracked zone.
+    pub exceptions: Vec<String>,
 }
 
 /// Settings of the CE lifecycle (`settings.*`, `cameras[]`, `event_filters.*`).
@@ -28,10 +39,8 @@ pub struct LifecycleConfig {
     pub export_buffer_after: f64,
     /// Cameras whose events count; empty accepts every camera.
     pub cameras: Vec<CameraFilter>,
-    /// Zones an event must be in (or have entered) to count; empty disables the zone filter.
-    pub tracked_zones: Vec<String>,
-    /// Labels or sub labels (case-insensitive) that count without being in a tracked zone.
-    pub zone_exceptions: Vec<String>,
+    /// The zone filter of cameras without their own.
+    pub zone_filter: ZoneFilter,
 }
 
 impl Default for LifecycleConfig {
@@ -45,8 +54,7 @@ impl Default for LifecycleConfig {
             export_buffer_before: 5.0,
             export_buffer_after: 30.0,
             cameras: Vec::new(),
-            tracked_zones: Vec::new(),
-            zone_exceptions: Vec::new(),
+            zone_filter: ZoneFilter::default(),
         }
     }
 }
@@ -63,6 +71,6 @@ mod tests {
         assert_eq!(config.max_event_length_seconds, 120.0);
         assert_eq!(config.export_buffer_before, 5.0);
         assert_eq!(config.export_buffer_after, 30.0);
-        assert!(config.cameras.is_empty() && config.tracked_zones.is_empty() && config.zone_exceptions.is_empty());
+        assert!(config.cameras.is_empty() && config.zone_filter == ZoneFilter::default());
     }
 }

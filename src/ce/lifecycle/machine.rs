@@ -298,7 +298,7 @@ impl Lifecycle {
 mod tests {
     use super::*;
     use crate::ce::lifecycle::actions::CeMember;
-    use crate::ce::lifecycle::config::CameraFilter;
+    use crate::ce::lifecycle::config::{CameraFilter, ZoneFilter};
     use crate::ce::lifecycle::input::fixtures::{end, message};
     use crate::ce::lifecycle::restore::RestoredEvent;
 
@@ -568,6 +568,7 @@ mod tests {
             cameras: vec![CameraFilter {
                 name: "front".into(),
                 labels: vec!["person".into()],
+                zone_filter: None,
             }],
             ..LifecycleConfig::default()
         };
@@ -582,8 +583,10 @@ mod tests {
     #[test]
     fn an_event_qualifies_on_its_first_update_in_a_tracked_zone_or_as_an_exception() {
         let config = LifecycleConfig {
-            tracked_zones: vec!["porch".into()],
-            zone_exceptions: vec!["Alice".into()],
+            zone_filter: ZoneFilter {
+                tracked_zones: vec!["porch".into()],
+                exceptions: vec!["Alice".into()],
+            },
             ..LifecycleConfig::default()
         };
         let mut lifecycle = Lifecycle::new(config);
@@ -605,7 +608,10 @@ mod tests {
     #[test]
     fn an_event_that_ended_unqualified_is_not_started_by_a_redelivered_update() {
         let config = LifecycleConfig {
-            tracked_zones: vec!["porch".into()],
+            zone_filter: ZoneFilter {
+                tracked_zones: vec!["porch".into()],
+                exceptions: Vec::new(),
+            },
             ..LifecycleConfig::default()
         };
         let mut lifecycle = Lifecycle::new(config);

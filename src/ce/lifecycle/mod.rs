@@ -30,7 +30,7 @@ mod state;
 
 pub use actions::{CeMember, LifecycleAction};
 pub use ce_id::CeIdentity;
-pub use config::{CameraFilter, LifecycleConfig};
+pub use config::{CameraFilter, LifecycleConfig, ZoneFilter};
 pub use input::{EventKind, EventUpdate};
 pub use machine::Lifecycle;
 pub use restore::{RestoreError, RestoredCe, RestoredEvent};
