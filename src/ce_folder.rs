@@ -6,7 +6,7 @@
 //! named under a CE folder. It only lists the folder; clips are probed
 //! elsewhere.
 
-use crate::pipeline::messages::CameraClip;
+use crate::flow::messages::CameraClip;
 use std::path::{Path, PathBuf};
 
 /// What was found in a CE folder.

@@ -6,8 +6,9 @@
 //!
 //! - [`pipeline`]: the staged pipeline of fixed OS threads and bounded
 //!   channels: metadata-probe → accelerator owner(s) → contour/JSON writer and
-//!   encoder feeder; the typed messages of each edge; frame pools; telemetry;
-//!   the CE driver.
+//!   encoder feeder; the CE driver.
+//! - [`flow`]: what travels between the stages: the typed messages of each edge, frame
+//!   pools, telemetry.
 //! - [`accelerator`]: the accelerator owner's backends (CPU and NVIDIA) behind
 //!   one trait, and the start-up choice of backend per stage.
 //! - [`media`]: in-process MP4 demuxing, clip probing, locating FFmpeg.
@@ -31,6 +32,8 @@
 //! - [`bench`]: throughput measurements of the stages, and of many CEs at once.
 //! - [`ai`]: the optional AI analysis of a CE: its frames, the endpoint client, the answer.
 //! - [`service`]: `frigate-buffer run`: MQTT ingest, fetch, coordinator, notifier threads.
+//! - [`mqtt_link`]: the persistent-session MQTT connection the service and the cluster workers
+//!   share.
 //! - [`cluster`]: scale-out across hosts: jobs over MQTT shared subscriptions, `frigate-buffer worker`.
 //! - [`ce`]: the CE lifecycle state machine and the durable journal.
 //! - [`frigate`]: Frigate's MQTT messages and HTTP API client.
@@ -52,6 +55,7 @@ pub mod cluster;
 pub mod config;
 pub mod detect;
 pub mod encode;
+pub mod flow;
 pub mod frigate;
 pub mod fs_atomic;
 pub mod gpu;
@@ -60,6 +64,7 @@ pub mod log_fields;
 pub mod media;
 pub mod metrics;
 pub mod motion;
+pub mod mqtt_link;
 pub mod notify;
 pub mod offline;
 pub mod pipeline;

@@ -7,10 +7,11 @@
 use crate::accelerator::selection::BackendPlan;
 use crate::assemble::{start_pipeline, StartError};
 use crate::ce_folder::{self, CeFolder, CeFolderError};
+use crate::ce_report::CeOutcome;
 use crate::config::Config;
-use crate::pipeline::ce_run::{CeDriver, CeOutcome};
-use crate::pipeline::messages::CeJob;
-use crate::pipeline::telemetry::StageSnapshot;
+use crate::flow::messages::CeJob;
+use crate::flow::telemetry::StageSnapshot;
+use crate::pipeline::ce_run::CeDriver;
 use std::path::Path;
 use std::sync::Arc;
 

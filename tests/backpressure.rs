@@ -9,8 +9,8 @@
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 use frigate_buffer::config::PipelinePreset;
+use frigate_buffer::flow::telemetry::StageCounters;
 use frigate_buffer::pipeline::stage::{spawn_stage, Stage};
-use frigate_buffer::pipeline::telemetry::StageCounters;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

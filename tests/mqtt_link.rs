@@ -9,7 +9,7 @@ mod common;
 
 use common::mosquitto::Mosquitto;
 use frigate_buffer::config::MqttSettings;
-use frigate_buffer::service::mqtt_link::{self, Delivery, Inbound, LinkProfile, MqttLink};
+use frigate_buffer::mqtt_link::{self, Delivery, Inbound, LinkProfile, MqttLink};
 use paho_mqtt as mqtt;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};

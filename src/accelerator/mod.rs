@@ -23,9 +23,9 @@ pub use error::AcceleratorError;
 
 use crate::ai::AiFrameJpeg;
 use crate::encode::PixelFormat;
-use crate::pipeline::frame_pool::PooledBuffer;
-use crate::pipeline::messages::{AiFramesJob, CompileJob, DetectJob, SampledFrame};
-use crate::pipeline::telemetry::DeviceMemory;
+use crate::flow::frame_pool::PooledBuffer;
+use crate::flow::messages::{AiFramesJob, CompileJob, DetectJob, SampledFrame};
+use crate::flow::telemetry::DeviceMemory;
 
 /// Counts reported by a finished detection pass.
 #[derive(Debug, Clone, Copy, Default)]

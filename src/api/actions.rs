@@ -8,7 +8,7 @@
 
 use super::error::{run_blocking, RequestError};
 use super::events::{find, CeEntry, SAVED_DIR};
-use super::routes::AppState;
+use super::state::AppState;
 use crate::ce::journal::replay::EVENTS_DIR;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;

@@ -5,7 +5,7 @@
 //! guarded is decided where the router is built (`routes`).
 
 use super::error::RequestError;
-use super::routes::AppState;
+use super::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;

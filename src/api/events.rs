@@ -6,7 +6,7 @@
 //! It only reads the disk; keeping and deleting are in `actions`.
 
 use super::error::{run_blocking, RequestError};
-use super::routes::AppState;
+use super::state::AppState;
 use crate::ce::journal::replay::{CANCELED_SUFFIX, EVENTS_DIR};
 use crate::ce::journal::{JournalStep, JOURNAL_FILE_NAME};
 use axum::extract::{Path as UrlPath, State};

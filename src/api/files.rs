@@ -7,7 +7,7 @@
 
 use super::error::RequestError;
 use super::range::{answer_range, RangeAnswer};
-use super::routes::AppState;
+use super::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

@@ -2,7 +2,8 @@
 //! actions, the files under the storage path, `/healthz` and `/metrics`.
 //!
 //! - [`server`]: the API's thread and runtime, bind and graceful stop.
-//! - [`routes`]: the route table and shared state; `/healthz`, `/metrics`.
+//! - [`routes`]: the route table; `/healthz`, `/metrics`.
+//! - [`state`]: [`AppState`](state::AppState), what every handler shares.
 //! - [`auth`]: the optional bearer token.
 //! - [`files`]: `/files/...`, confined to the storage folder, with ranges.
 //! - [`range`]: the pure `Range` header rule.
@@ -22,6 +23,7 @@ pub mod files;
 pub mod range;
 pub mod routes;
 pub mod server;
+pub mod state;
 pub mod viewer;
 
 pub use error::ApiError;

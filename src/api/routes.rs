@@ -1,31 +1,18 @@
-//! The route table of the HTTP API and the state every handler shares, plus
-//! the two one-line routes (`/healthz`, `/metrics`).
+//! The route table of the HTTP API, plus the two one-line routes (`/healthz`, `/metrics`).
 //!
 //! Owns which path goes to which handler and which routes the bearer token
 //! guards (all but `/healthz`). Handlers live with their concept.
 
-use super::{actions, auth, events, files, viewer, ApiHooks};
+use super::state::AppState;
+use super::{actions, auth, events, files, viewer};
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Prometheus text exposition format, version 0.0.4.
 const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
-
-/// What every handler may read.
-#[derive(Clone)]
-pub struct AppState {
-    /// The canonical storage folder: every served file must resolve inside it.
-    pub storage: Arc<PathBuf>,
-    /// The bearer token, when one is configured.
-    pub token: Option<Arc<str>>,
-    /// Metrics text and the active-CE check, from the rest of the service.
-    pub hooks: ApiHooks,
-}
 
 /// The full router: guarded routes behind [`auth::require_token`], then the
 /// open `/healthz`.

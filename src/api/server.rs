@@ -9,7 +9,8 @@
 //! no route.
 
 use super::error::ApiError;
-use super::routes::{router, AppState};
+use super::routes::router;
+use super::state::AppState;
 use super::{ApiConfig, ApiHooks};
 use std::net::SocketAddr;
 use std::sync::Arc;

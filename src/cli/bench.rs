@@ -5,7 +5,7 @@ use super::load_config;
 use frigate_buffer::bench::concurrent::{run_concurrent_bench, ConcurrentReport};
 use frigate_buffer::bench::memory::MemoryReport;
 use frigate_buffer::bench::run_bench;
-use frigate_buffer::pipeline::telemetry::StageSnapshot;
+use frigate_buffer::flow::telemetry::StageSnapshot;
 use std::path::Path;
 
 /// Runs the command.

@@ -2,8 +2,8 @@
 
 use super::load_config;
 use frigate_buffer::ce_folder::CeFolder;
+use frigate_buffer::flow::messages::CameraClip;
 use frigate_buffer::offline::process_folder;
-use frigate_buffer::pipeline::messages::CameraClip;
 use std::path::Path;
 
 /// Runs the command.

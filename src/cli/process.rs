@@ -3,8 +3,8 @@
 
 use super::load_config;
 use anyhow::Context;
+use frigate_buffer::flow::messages::CeJob;
 use frigate_buffer::offline::{process_dir, OfflineRun};
-use frigate_buffer::pipeline::messages::CeJob;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //!
 //! Pure: builds and parses topics and JSON payloads; never connects.
 
-use crate::pipeline::ce_run::CeOutcome;
+use crate::ce_report::CeOutcome;
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
 

@@ -14,11 +14,12 @@ use super::protocol::{
     ResultMessage,
 };
 use crate::assemble::{start_pipeline, StartError};
+use crate::ce_report::CeOutcome;
 use crate::config::Config;
-use crate::pipeline::ce_run::{CeDriver, CeOutcome};
-use crate::pipeline::messages::{CameraClip, CeJob};
+use crate::flow::messages::{CameraClip, CeJob};
+use crate::mqtt_link::{self, Availability, Inbound, LinkProfile, MqttLinkError, SessionKind};
+use crate::pipeline::ce_run::CeDriver;
 use crate::pipeline::Pipeline;
-use crate::service::mqtt_link::{self, Availability, Inbound, LinkProfile, MqttLinkError, SessionKind};
 use crossbeam_channel::{select, Receiver};
 use paho_mqtt as mqtt;
 use std::collections::HashMap;

@@ -25,12 +25,14 @@ mod raw;
 mod runtime;
 mod warning;
 
+/// The fetch limits live with the fetch side; the configuration resolves them.
+pub use crate::frigate::http::FetchSettings;
 pub use cluster::ClusterSettings;
 pub use env::Environment;
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, TensorRtPrecision};
 pub use runtime::{
-    AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, FetchSettings, MqttSettings, MqttTls,
+    AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
     NotificationSettings, SummaryConfig,
 };
 pub use warning::ConfigWarning;

@@ -6,6 +6,7 @@
 use super::raw::{RawConfig, RawEventFilters};
 use super::{ClusterSettings, ConfigError, ConfigWarning, Environment, PipelinePreset};
 use crate::ce::lifecycle::ZoneFilter;
+use crate::frigate::http::FetchSettings;
 use crate::frigate::CameraName;
 use crate::shipped_files;
 use crate::timeline::PlanParams;
@@ -61,21 +62,6 @@ pub struct CeTimings {
     pub export_buffer_before: f64,
     /// Seconds of clip after the last event.
     pub export_buffer_after: f64,
-}
-
-/// How clips are fetched from Frigate.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FetchSettings {
-    /// How long a Frigate export may run before the clip is fetched another way.
-    pub export_timeout: Duration,
-    /// How long one camera's clip may take, over every source and try together.
-    pub clip_deadline: Duration,
-    /// The most bytes one clip may have.
-    pub max_clip_bytes: u64,
-    /// How long a request may go without a byte from Frigate.
-    pub stall_timeout: Duration,
-    /// How many clips are downloaded at once.
-    pub workers: usize,
 }
 
 /// TLS settings of the MQTT connection.

@@ -12,7 +12,6 @@
 use super::VideoFormat;
 use super::{EncodeError, EncoderFactory, VideoEncoder};
 use crate::media::child_process::ToolChild;
-use crate::metrics::SummaryEncoder;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -67,15 +66,6 @@ impl H264Codec {
                 .map(String::from)
                 .to_vec()
             }
-        }
-    }
-}
-
-impl From<H264Codec> for SummaryEncoder {
-    fn from(codec: H264Codec) -> Self {
-        match codec {
-            H264Codec::Libx264 => Self::Libx264,
-            H264Codec::Nvenc { .. } => Self::H264Nvenc,
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use super::histogram::HistogramSnapshot;
 use super::registry::{LabelSet, LabelledValues, ServiceMetrics};
-use crate::pipeline::telemetry::PipelineTelemetry;
+use crate::flow::telemetry::PipelineTelemetry;
 use std::fmt::{self, Display, Write as _};
 
 /// Prefix of every metric name.
@@ -412,8 +412,8 @@ fn render_queues(out: &mut Exposition, telemetry: &PipelineTelemetry) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::telemetry::{DeviceMemory, QueueGauge, StageCounters};
     use crate::metrics::registry::{CeFinalState, CeStage, ErrorKind, FrameStage, SummaryEncoder};
-    use crate::pipeline::telemetry::{DeviceMemory, QueueGauge, StageCounters};
     use std::collections::{BTreeMap, HashMap, HashSet};
     use std::sync::Arc;
     use std::time::Duration;

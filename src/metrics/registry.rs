@@ -6,6 +6,7 @@
 //! anything itself: callers report what happened.
 
 use super::histogram::LatencyHistogram;
+use crate::encode::ffmpeg_pipe::H264Codec;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -208,6 +209,15 @@ label_set! {
         Libx264 => "libx264",
         /// NVENC on an NVIDIA GPU.
         H264Nvenc => "h264_nvenc",
+    }
+}
+
+impl From<H264Codec> for SummaryEncoder {
+    fn from(codec: H264Codec) -> Self {
+        match codec {
+            H264Codec::Libx264 => Self::Libx264,
+            H264Codec::Nvenc { .. } => Self::H264Nvenc,
+        }
     }
 }
 

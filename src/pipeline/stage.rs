@@ -4,7 +4,7 @@
 //! Owns the loop shape shared by every stage, so each stage file holds only
 //! its own state and what it does with one message.
 
-use super::telemetry::StageCounters;
+use crate::flow::telemetry::StageCounters;
 use crossbeam_channel::Receiver;
 use std::sync::Arc;
 use std::thread::JoinHandle;

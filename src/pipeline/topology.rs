@@ -18,15 +18,15 @@
 //! Shutdown drains: dropping the driver's senders lets each stage finish what
 //! is queued, then close its own outputs, in pipeline order.
 
-use super::messages::{AcceleratorJob, AiRequest, EncoderMessage, PipelineEvent, ProbeRequest, WriterMessage};
 use super::stage::{spawn_stage, StageThread};
 use super::stages::{AcceleratorOwner, AiAnalysisStage, EncoderFeeder, OwnerLinks, ProbeStage, WriterStage};
-use super::telemetry::{PipelineTelemetry, QueueGauge, StageCounters};
 use crate::accelerator::BackendFactory;
 use crate::ai::AiClient;
 use crate::config::ChannelCapacities;
 use crate::encode::EncoderFactory;
 use crate::encode::VideoFormat;
+use crate::flow::messages::{AcceleratorJob, AiRequest, EncoderMessage, PipelineEvent, ProbeRequest, WriterMessage};
+use crate::flow::telemetry::{PipelineTelemetry, QueueGauge, StageCounters};
 use crossbeam_channel::{bounded, unbounded, Receiver, SendError, Sender};
 use std::path::PathBuf;
 use std::sync::Arc;

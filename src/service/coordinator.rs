@@ -6,8 +6,8 @@
 
 use super::conclusions::{Conclusions, Verdict};
 use super::messages::{ReadyCe, ReviewAnalysis};
+use crate::flow::messages::CeJob;
 use crate::pipeline::ce_run::CeDriver;
-use crate::pipeline::messages::CeJob;
 use crate::pipeline::Pipeline;
 use crate::timeline::PlanParams;
 use crossbeam_channel::{select, Receiver};

@@ -13,7 +13,6 @@
 
 use super::conclusions::{journal_step, Conclusions, Verdict};
 use super::messages::{ReadyCe, ReviewAnalysis};
-use super::mqtt_link::Delivery;
 use super::shared::ServiceShared;
 use crate::ce::journal::{JobDispatch, JournalStep};
 use crate::cluster::ledger::{JobLedger, LedgerTimeouts};
@@ -22,6 +21,7 @@ use crate::cluster::protocol::{
     ProtocolError, ResultMessage,
 };
 use crate::metrics::MqttTopic;
+use crate::mqtt_link::Delivery;
 use crossbeam_channel::{select, Receiver, Sender};
 use paho_mqtt as mqtt;
 use std::collections::HashMap;

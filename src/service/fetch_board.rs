@@ -6,7 +6,7 @@
 //! [`ReadyCe`]. Pure: no I/O, no threads, no journal; the stage thread (`fetch`) drives it.
 
 use super::messages::{FetchJob, ReadyCe};
-use crate::pipeline::messages::CameraClip;
+use crate::flow::messages::CameraClip;
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 

@@ -5,7 +5,6 @@
 //! dropped; nothing stops the thread but shutdown.
 
 use super::messages::{FetchJob, FetchRequest, NotifyRequest, ReviewAnalysis, SnapshotJob};
-use super::mqtt_link::{Delivery, Inbound};
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
 use crate::ai::{write_analysis_result, AnalysisRecord, AnalysisResult};
@@ -16,6 +15,7 @@ use crate::frigate::mqtt::{
     self as frigate_mqtt, FrigateEvent, FrigateMessage, GenAiMetadata, ReviewKind, ReviewMessage,
 };
 use crate::metrics::{CeFinalState, CeStage, ErrorKind, MqttTopic};
+use crate::mqtt_link::{Delivery, Inbound};
 use crate::notify::{CeFacts, Milestone};
 use crate::recent_ids::RecentIds;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};

@@ -4,8 +4,8 @@
 
 use crate::ai::AnalysisResult;
 use crate::ce::journal::JobDispatch;
+use crate::flow::messages::CameraClip;
 use crate::notify::{CeFacts, Milestone};
-use crate::pipeline::messages::CameraClip;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -14,7 +14,7 @@
 //! `conclusions` ends a processed CE the same way in both modes: journal,
 //! metrics, `clip_ready` and `finalized`.
 //! `resume` re-queues unfinished CEs from their journals at start-up;
-//! `mqtt_link` sets up the persistent-session MQTT connection. On shutdown
+//! `crate::mqtt_link` sets up the persistent-session MQTT connection. On shutdown
 //! (SIGTERM/SIGINT) ingest stops handing work on, each thread downstream
 //! drains what it has (notifications published while still connected), then
 //! the link closes and ingest stops.
@@ -26,7 +26,6 @@ pub mod fetch;
 pub mod fetch_board;
 pub mod ingest;
 pub mod messages;
-pub mod mqtt_link;
 pub mod notifier;
 pub mod outbox;
 pub mod resume;
@@ -43,12 +42,12 @@ use crate::config::Config;
 use crate::frigate::http::{FetchPolicy, FrigateClient};
 use crate::frigate::mqtt::subscriptions;
 use crate::metrics::ServiceMetrics;
+use crate::mqtt_link::{self, Delivery, LinkProfile, MqttLinkError};
 use crate::pipeline::Pipeline;
 use conclusions::{ConclusionSettings, Conclusions};
 use crossbeam_channel::Receiver;
 use ingest::{ClusterRoute, Ingest};
 use messages::{ReadyCe, ReviewAnalysis};
-use mqtt_link::{Delivery, LinkProfile, MqttLinkError};
 use shared::ServiceShared;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 use super::clip_cursors::ClipCursors;
 use crate::accelerator::AcceleratorError;
 use crate::ai::{AiFrameJpeg, AiFrameRenderer, AI_FRAME_SIZE};
-use crate::pipeline::messages::AiFramesJob;
+use crate::flow::messages::AiFramesJob;
 use crate::render::frame::RgbFrameRef;
 use crate::render::timestamp::ai_frame_label;
 use std::path::PathBuf;

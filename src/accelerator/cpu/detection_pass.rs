@@ -7,10 +7,10 @@ use super::ffmpeg_decoder::FfmpegDecoder;
 use crate::accelerator::{AcceleratorError, DetectStats};
 use crate::detect::letterbox::{Letterbox, LetterboxPreprocessor};
 use crate::detect::postprocess::Postprocessor;
+use crate::flow::messages::{DetectJob, SampledFrame};
 use crate::inference::{BatchSupport, DetectorSession};
 use crate::motion::background::MotionBackground;
 use crate::motion::mask::{thumbnail_size, GreyThumbnail, MotionMask, DEFAULT_DIFF_THRESHOLD, DEFAULT_THUMBNAIL_WIDTH};
-use crate::pipeline::messages::{DetectJob, SampledFrame};
 use std::path::{Path, PathBuf};
 
 /// A sampled frame waiting in the batch for its detections.

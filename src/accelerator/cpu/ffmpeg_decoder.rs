@@ -6,8 +6,8 @@
 //! and decoding overlaps with detection.
 
 use crate::accelerator::AcceleratorError;
+use crate::flow::frame_pool::{FramePool, PooledBuffer};
 use crate::media::child_process::{Exited, ToolChild};
-use crate::pipeline::frame_pool::{FramePool, PooledBuffer};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -8,8 +8,8 @@
 use super::clip_cursors::ClipCursors;
 use crate::accelerator::AcceleratorError;
 use crate::config::SummaryConfig;
-use crate::pipeline::frame_pool::{FramePool, PooledBuffer};
-use crate::pipeline::messages::CompileJob;
+use crate::flow::frame_pool::{FramePool, PooledBuffer};
+use crate::flow::messages::CompileJob;
 use crate::render::crop_resize::{CropRect, CropResizer};
 use crate::render::frame::{RgbFrame, RgbFrameRef};
 use crate::render::text_overlay::TextOverlay;

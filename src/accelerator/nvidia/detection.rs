@@ -13,13 +13,13 @@ use super::device::{address, GpuDevice};
 use crate::accelerator::{AcceleratorError, DetectStats};
 use crate::detect::letterbox::Letterbox;
 use crate::detect::postprocess::Postprocessor;
+use crate::flow::messages::{DetectJob, SampledFrame};
 use crate::gpu::kernels::{mask_row_bytes, MotionBuffers};
 use crate::gpu::nvdec::DisplayedPicture;
 use crate::inference::device_io::{batch_output_shape, element_count, DeviceTensor};
 use crate::inference::DetectorSession;
 use crate::motion::background::alpha_fixed_point;
 use crate::motion::mask::{thumbnail_size, MotionMask, DEFAULT_DIFF_THRESHOLD, DEFAULT_THUMBNAIL_WIDTH};
-use crate::pipeline::messages::{DetectJob, SampledFrame};
 use cudarc::driver::CudaSlice;
 
 /// A sampled frame waiting in the batch for its detections.

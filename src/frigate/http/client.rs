@@ -14,7 +14,7 @@ use ureq::http::Response;
 use super::deadline::Deadline;
 use super::error::{FetchError, RetryOn};
 use super::redirect::{self, Origin, MAX_REDIRECTS};
-use crate::config::FetchSettings;
+use super::FetchSettings;
 
 /// Timeouts, retry budget and export patience of every request to Frigate.
 #[derive(Debug, Clone, PartialEq)]

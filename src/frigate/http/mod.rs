@@ -9,6 +9,7 @@
 //! - `deadline`: the time budget of one fetch, which bounds every request, pause and poll in it;
 //! - `redirect`: the rule that a redirect is followed only on Frigate's own origin;
 //! - `routes`: the spelling of every Frigate route used;
+//! - `fetch_settings`: [`FetchSettings`], the limits the configuration sets;
 //! - `error`: [`FetchError`], one line per failure, naming the URL, camera or file.
 //!
 //! Everything here blocks; it runs on the fetch stage's workers, never on a GPU owner.
@@ -19,9 +20,11 @@ mod download;
 mod error;
 mod export;
 mod fetch;
+mod fetch_settings;
 mod redirect;
 mod routes;
 
 pub use client::FetchPolicy;
 pub use error::FetchError;
 pub use fetch::{ClipSource, FetchedClip, FrigateClient};
+pub use fetch_settings::FetchSettings;

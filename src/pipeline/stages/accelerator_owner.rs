@@ -5,11 +5,11 @@
 
 use crate::accelerator::AcceleratorBackend;
 use crate::encode::VideoFormat;
-use crate::pipeline::messages::{
+use crate::flow::messages::{
     AcceleratorJob, AiFramesJob, AiRequest, CompileJob, DetectJob, EncoderMessage, WriterMessage,
 };
+use crate::flow::telemetry::StageCounters;
 use crate::pipeline::stage::Stage;
-use crate::pipeline::telemetry::StageCounters;
 use crossbeam_channel::{Receiver, Sender};
 use std::sync::Arc;
 

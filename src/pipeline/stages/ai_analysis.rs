@@ -4,7 +4,7 @@
 //! the outcome. It runs beside the summary compile, never blocking it.
 
 use crate::ai::{write_ai_frames, write_analysis_result, AiClient, AnalysisContext, AnalysisRecord, AnalysisResult};
-use crate::pipeline::messages::{AiRequest, PipelineEvent};
+use crate::flow::messages::{AiRequest, PipelineEvent};
 use crate::pipeline::stage::Stage;
 use crossbeam_channel::Sender;
 

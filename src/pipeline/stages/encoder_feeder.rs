@@ -6,8 +6,8 @@
 
 use crate::encode::preview_gif::PreviewGifWriter;
 use crate::encode::{EncoderFactory, VideoEncoder};
+use crate::flow::messages::{EncoderMessage, PipelineEvent};
 use crate::fs_atomic;
-use crate::pipeline::messages::{EncoderMessage, PipelineEvent};
 use crate::pipeline::stage::Stage;
 use crossbeam_channel::Sender;
 use std::collections::HashMap;

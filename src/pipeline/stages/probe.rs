@@ -2,8 +2,8 @@
 //! detection jobs carrying the probed metadata, so the accelerator owner
 //! never probes anything itself.
 
+use crate::flow::messages::{AcceleratorJob, DetectJob, PipelineEvent, ProbeRequest};
 use crate::media::probe_cache::ProbeCache;
-use crate::pipeline::messages::{AcceleratorJob, DetectJob, PipelineEvent, ProbeRequest};
 use crate::pipeline::stage::Stage;
 use crossbeam_channel::Sender;
 

@@ -3,8 +3,8 @@
 //! durably. It shares nothing with other stages; the parsed sidecar it
 //! announces is the one every later consumer uses.
 
+use crate::flow::messages::{PipelineEvent, SampledFrame, WriterMessage};
 use crate::motion::contours::motion_boxes;
-use crate::pipeline::messages::{PipelineEvent, SampledFrame, WriterMessage};
 use crate::pipeline::stage::Stage;
 use crate::sidecar::format::{Sidecar, SidecarEntry};
 use crate::sidecar::store::{write_sidecar, SIDECAR_FILE};

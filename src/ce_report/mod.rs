@@ -3,10 +3,14 @@
 //! same for a person reading the folder).
 //!
 //! Owns the two files' content and writing them atomically; it learns nothing itself (the
-//! outcome comes from the CE driver) and writes nothing else.
+//! outcome comes from the CE driver) and writes nothing else. The outcome's types live here
+//! (`outcome`), below the driver that fills them.
+
+mod outcome;
+
+pub use outcome::{CameraOutcome, CeOutcome};
 
 use crate::fs_atomic::write_atomic;
-use crate::pipeline::ce_run::CeOutcome;
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -127,7 +131,6 @@ pub fn write_ce_report(outcome: &CeOutcome, start_epoch: f64) -> io::Result<()> 
 mod tests {
     use super::*;
     use crate::ai::AnalysisResult;
-    use crate::pipeline::ce_run::CameraOutcome;
     use std::path::PathBuf;
 
     fn outcome(folder: &Path) -> CeOutcome {

@@ -1,7 +1,7 @@
 //! Messages into the encoder feeder: one video at a time per CE, frames in order.
 
 use crate::encode::VideoFormat;
-use crate::pipeline::frame_pool::PooledBuffer;
+use crate::flow::frame_pool::PooledBuffer;
 use std::path::PathBuf;
 
 /// Messages to the encoder feeder, keyed by CE id.

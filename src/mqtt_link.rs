@@ -1,4 +1,5 @@
-//! The MQTT connections of the service, in one of two kinds of session:
+//! The MQTT connections of the service and of the cluster workers (beside both, used by each),
+//! in one of two kinds of session:
 //!
 //! - [`SessionKind::Persistent`] (the service, `run`): a stable client id
 //!   with clean session off, so QoS 1 messages published while the service is

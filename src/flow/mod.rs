@@ -1,0 +1,12 @@
+//! What flows between the pipeline's stages, below both the pipeline that wires them and the
+//! accelerator backends that fill them: the typed message of each edge, the fixed pools of
+//! frame buffers those messages carry, and the per-stage counters and gauges every stage keeps.
+//! Owns vocabulary only: no thread, channel wiring or backend lives here.
+//!
+//! - `messages`: the typed messages of each edge.
+//! - `frame_pool`: fixed pools of frame buffers.
+//! - `telemetry`: per-stage counters, queue gauges and device memory.
+
+pub mod frame_pool;
+pub mod messages;
+pub mod telemetry;
