@@ -27,6 +27,7 @@ test:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --locked --all-targets -- -D warnings
+	python3 scripts/import-graph.py src
 
 bench: build sample
 	$(BIN) bench $(SAMPLE)

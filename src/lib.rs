@@ -43,6 +43,9 @@
 //! - [`recent_ids`]: a bounded memory of recent ids; [`log_fields`]: the human-readable log's
 //!   escaping of event fields.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+#![deny(missing_docs)]
+
 pub mod accelerator;
 pub mod ai;
 pub mod api;

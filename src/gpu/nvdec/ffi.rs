@@ -386,7 +386,7 @@ impl NvcuvidApi {
             library: library_name.to_string(),
             detail: err.to_string(),
         })?;
-        // SAFETY (for every `symbol` call below): each type is the exact C prototype of
+        // SAFETY: for every `symbol` call below, each type is the exact C prototype of
         // that entry point in nvcuvid.h/cuviddec.h, and the pointers are used only while
         // `_library` keeps the library mapped.
         unsafe {

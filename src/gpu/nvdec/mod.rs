@@ -13,7 +13,7 @@
 pub mod caps;
 pub mod decoder;
 pub mod error;
-pub mod ffi;
+pub(crate) mod ffi;
 
 use std::ffi::c_int;
 use std::fmt;

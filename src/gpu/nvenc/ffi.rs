@@ -232,7 +232,7 @@ impl NvencLibrary {
             library: library_name.to_string(),
             detail: err.to_string(),
         })?;
-        // SAFETY (both `symbol` calls): each type is the exact C prototype of that entry
+        // SAFETY: in both `symbol` calls, each type is the exact C prototype of that entry
         // point in nvEncodeAPI.h, and the pointers are used only while `_library` keeps
         // the library mapped.
         unsafe {

@@ -10,7 +10,7 @@
 //! hardware encoding is possible on this GPU and, if not, why.
 
 pub mod error;
-pub mod ffi;
+pub(crate) mod ffi;
 pub mod probe;
 
 pub use error::NvencError;

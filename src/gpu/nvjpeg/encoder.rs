@@ -64,7 +64,7 @@ impl NvjpegEncoder {
             _owner_thread: PhantomData,
         };
         // On any failure below, dropping `encoder` destroys what was already created.
-        // SAFETY (all calls): the entry points come from the loaded library with their
+        // SAFETY: in all calls, the entry points come from the loaded library with their
         // exact prototypes; every out-pointer is a live field of `encoder`, every handle
         // passed in was created by the call before it, and the caller vouches for
         // `stream`.

@@ -150,7 +150,7 @@ impl NvjpegApi {
 
     /// Resolves every entry point of the loaded `library`.
     fn resolve(library: libloading::Library, library_name: &str) -> Result<Self, NvjpegError> {
-        // SAFETY (for every `symbol` call below): each type is the exact C prototype of
+        // SAFETY: for every `symbol` call below, each type is the exact C prototype of
         // that entry point in nvjpeg.h, and the pointers are used only while `_library`
         // keeps the library mapped.
         unsafe {

@@ -10,7 +10,7 @@
 
 pub mod encoder;
 pub mod error;
-pub mod ffi;
+pub(crate) mod ffi;
 
 pub use encoder::NvjpegEncoder;
 pub use error::NvjpegError;
