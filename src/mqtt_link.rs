@@ -383,6 +383,15 @@ mod tests {
         assert!(returned_at >= released_at);
     }
 
+    /// Waits (generously) for the hand-over thread to end after `stopped` was set.
+    fn wait_until_finished<T>(handing: &std::thread::JoinHandle<T>) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !handing.is_finished() {
+            assert!(Instant::now() < deadline, "hand-over still blocked after stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     #[test]
     fn hand_over_gives_up_when_the_consumer_stops_before_taking_it() {
         // The consumer never receives: the receiver is kept but nobody drains it.
@@ -392,11 +401,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         assert!(!handing.is_finished());
         stopped.store(true, Ordering::Relaxed);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !handing.is_finished() {
-            assert!(Instant::now() < deadline, "hand-over still blocked after stop");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until_finished(&handing);
         assert_eq!(handing.join().unwrap().0, HandOverEnd::GaveUp);
     }
 
@@ -407,11 +412,7 @@ mod tests {
         let handing = spawn_hand_over(inbox_tx, stopped.clone());
         let held = inbox.recv_timeout(Duration::from_secs(10)).unwrap();
         stopped.store(true, Ordering::Relaxed);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !handing.is_finished() {
-            assert!(Instant::now() < deadline, "hand-over still blocked after stop");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_until_finished(&handing);
         assert_eq!(handing.join().unwrap().0, HandOverEnd::GaveUp);
         drop(held);
     }
