@@ -110,6 +110,7 @@ impl NotificationBuilder {
             event_id: facts.ce_id.clone(),
             status,
             phase: status.phase(),
+            event_phase: status.previous_phase(),
             camera: facts.camera.clone(),
             label: facts.label.clone(),
             title,
@@ -315,6 +316,7 @@ mod tests {
         assert_eq!(value["clear_tag"], "frigate_ce_1_aa");
         assert_eq!(value["status"], "canceled");
         assert_eq!(value["phase"], "dropped");
+        assert_eq!(value["event_phase"], "NEW");
         assert_eq!(value["message"], "Canceled: longer than the maximum event length");
     }
 }

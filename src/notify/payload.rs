@@ -24,6 +24,10 @@ pub struct Notification {
     pub status: Status,
     /// Coarse stage of the CE, for automations that do not care about every status.
     pub phase: Phase,
+    /// The `phase` value the previous service (Frigate Event Buffer) sent with
+    /// this status, so its Home Assistant automations keep working after
+    /// testing `event_phase` instead of `phase` (docs/migrating.md).
+    pub event_phase: PreviousPhase,
     /// The CE's primary camera, for per-camera automations.
     pub camera: String,
     /// The tracked object's label (`person`, `car`, ...).
@@ -88,7 +92,32 @@ pub enum Phase {
     RateLimited,
 }
 
+/// The `phase` values the previous service sent (its event lifecycle names),
+/// spelled as it spelled them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PreviousPhase {
+    /// The event was detected and not yet described (`new`, `discarded`, `canceled`).
+    New,
+    /// A title exists: the quick title or the analysis (`snapshot_ready`, `finalized`).
+    Finalized,
+    /// The CE's clips and summary exist (`clip_ready`).
+    Summarized,
+    /// The rate limit dropped notifications (`overflow`).
+    Overflow,
+}
+
 impl Status {
+    /// The `phase` the previous service sent with this status.
+    pub fn previous_phase(self) -> PreviousPhase {
+        match self {
+            Status::New | Status::Discarded | Status::Canceled => PreviousPhase::New,
+            Status::SnapshotReady | Status::Finalized => PreviousPhase::Finalized,
+            Status::ClipReady => PreviousPhase::Summarized,
+            Status::Overflow => PreviousPhase::Overflow,
+        }
+    }
+
     /// The phase this status belongs to.
     pub fn phase(self) -> Phase {
         match self {
@@ -120,6 +149,7 @@ impl Notification {
             event_id: OVERFLOW_ID.to_string(),
             status: Status::Overflow,
             phase: Status::Overflow.phase(),
+            event_phase: Status::Overflow.previous_phase(),
             camera: String::new(),
             label: String::new(),
             title: "Notifications dropped".to_string(),
@@ -148,6 +178,7 @@ mod tests {
             value,
             json!({
                 "event_id": "overflow", "status": "overflow", "phase": "rate_limited",
+                "event_phase": "OVERFLOW",
                 "camera": "", "label": "", "title": "Notifications dropped",
                 "message": "3 notifications dropped by the rate limit",
                 "image_url": null, "video_url": null, "player_url": null,
@@ -190,6 +221,41 @@ mod tests {
                 "\"finalized\"",
                 "\"overflow\""
             ]
+        );
+    }
+
+    /// The previous service's automations test these exact `phase` strings.
+    #[test]
+    fn every_status_carries_the_previous_services_phase() {
+        let pairs: Vec<(String, String)> = [
+            Status::New,
+            Status::SnapshotReady,
+            Status::Discarded,
+            Status::Canceled,
+            Status::ClipReady,
+            Status::Finalized,
+            Status::Overflow,
+        ]
+        .iter()
+        .map(|status| {
+            (
+                serde_json::to_value(status).unwrap().as_str().unwrap().to_string(),
+                serde_json::to_value(status.previous_phase()).unwrap().as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+        let expected = [
+            ("new", "NEW"),
+            ("snapshot_ready", "FINALIZED"),
+            ("discarded", "NEW"),
+            ("canceled", "NEW"),
+            ("clip_ready", "SUMMARIZED"),
+            ("finalized", "FINALIZED"),
+            ("overflow", "OVERFLOW"),
+        ];
+        assert_eq!(
+            pairs,
+            expected.map(|(status, phase)| (status.to_string(), phase.to_string()))
         );
     }
 
