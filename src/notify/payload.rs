@@ -240,7 +240,11 @@ mod tests {
         .map(|status| {
             (
                 serde_json::to_value(status).unwrap().as_str().unwrap().to_string(),
-                serde_json::to_value(status.previous_phase()).unwrap().as_str().unwrap().to_string(),
+                serde_json::to_value(status.previous_phase())
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
             )
         })
         .collect();
