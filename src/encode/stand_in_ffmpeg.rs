@@ -1,17 +1,40 @@
-//! Stand-in `ffmpeg` programs for the encoder tests: shell scripts that behave like an
+//! Stand-in `ffmpeg` programs for the encoder and decoder tests: shell scripts that behave like an
 //! FFmpeg whose encoder works or fails, so both outcomes are tested on machines without
 //! an NVIDIA encoder.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
 
-/// Writes an executable stand-in `ffmpeg` running `body` (sh) into `dir`.
+/// Environment variable that makes a stand-in exit at once (the readiness probe).
+const PROBE: &str = "STAND_IN_PROBE";
+
+/// Writes an executable stand-in `ffmpeg` running `body` (sh) into `dir`, and returns once
+/// it can be executed: a process another test thread forks while the file is open for
+/// writing holds that descriptor until it execs, and executing the file meanwhile fails
+/// with "Text file busy".
 pub fn stand_in(dir: &Path, body: &str) -> PathBuf {
     let path = dir.join("ffmpeg");
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::write(&path, format!("#!/bin/sh\n[ -n \"${PROBE}\" ] && exit 0\n{body}\n")).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match Command::new(&path).env(PROBE, "1").status() {
+            Ok(status) => {
+                assert!(status.success(), "the stand-in's probe failed: {status}");
+                return path;
+            }
+            Err(err) if err.raw_os_error() == Some(ETXTBSY) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(err) => panic!("cannot run the stand-in {}: {err}", path.display()),
+        }
+    }
 }
+
+/// `errno` of executing a file that is open for writing.
+const ETXTBSY: i32 = 26;
 
 /// A stand-in that records its arguments (`dir/args`, one per line) and the bytes it was
 /// fed (`dir/fed`), then writes a one-byte "video" to its last argument (the output path)

@@ -234,16 +234,8 @@ fn read_full(source: &mut impl Read, buf: &mut [u8]) -> std::io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+    use crate::encode::stand_in_ffmpeg::stand_in as stand_in_ffmpeg;
     use std::time::Instant;
-
-    /// A stand-in `ffmpeg`: a shell script running `body`, in `dir`.
-    fn stand_in_ffmpeg(dir: &Path, body: &str) -> PathBuf {
-        let script = dir.join("ffmpeg");
-        std::fs::write(&script, format!("#!/bin/sh\n{body}\n")).unwrap();
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-        script
-    }
 
     /// Decodes every frame of a 2×2 clip with the stand-in; the frame count and `finish`'s result.
     fn decode_all(ffmpeg: &Path, stall_limit: Duration) -> (u64, Result<(), AcceleratorError>) {
