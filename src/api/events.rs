@@ -2,16 +2,17 @@
 //! entry per folder under `<storage>/events/` and `<storage>/saved/events/`,
 //! from its `journal.jsonl`, its `analysis_result.json` and the files present.
 //!
-//! Owns the JSON shape of a CE and how its status is read from the journal.
+//! Owns the JSON shape of a CE; its status and facts come from the journal's reader
+//! (`ce::journal::read_facts`).
 //! It only reads the disk; keeping and deleting are in `actions`.
 
 use super::error::{run_blocking, RequestError};
 use super::state::AppState;
 use crate::ce::journal::replay::{CANCELED_SUFFIX, EVENTS_DIR};
-use crate::ce::journal::{JournalStep, JOURNAL_FILE_NAME};
+use crate::ce::journal::{read_facts, CeStatus, JournalError, JournalFacts};
 use axum::extract::{Path as UrlPath, State};
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::ErrorKind;
@@ -79,129 +80,6 @@ pub struct CeLinks {
     pub clips: BTreeMap<String, String>,
     /// Camera → its `detection.json`.
     pub sidecars: BTreeMap<String, String>,
-}
-
-/// Where a CE stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CeStatus {
-    /// Events may still join.
-    Open,
-    /// Closed; clips, sidecars or the summary are being made.
-    Processing,
-    /// Every step is done.
-    Finished,
-    /// The summary video failed, or there is no journal and no summary.
-    Failed,
-    /// Canceled (an event ran too long) or discarded (too short).
-    Canceled,
-}
-
-/// What a CE's journal says, folded from its lines.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct JournalFacts {
-    /// `ce_id` of the `opened` line.
-    pub ce_id: Option<String>,
-    /// `start_time` of the `opened` line.
-    pub start_time: Option<f64>,
-    /// Latest event end, `None` while an event is open or none ended.
-    pub end_time: Option<f64>,
-    /// Cameras in the order the journal names them.
-    pub cameras: Vec<String>,
-    /// `closed` was recorded.
-    pub closed: bool,
-    /// `finished` was recorded.
-    pub finished: bool,
-    /// `summary_failed` was recorded.
-    pub summary_failed: bool,
-    /// `canceled` or `discarded` was recorded.
-    pub canceled: bool,
-}
-
-impl JournalFacts {
-    /// Folds journal steps, in file order.
-    pub fn fold<'a>(steps: impl IntoIterator<Item = &'a JournalStep>) -> JournalFacts {
-        let mut facts = JournalFacts::default();
-        let mut event_ends: BTreeMap<&str, Option<f64>> = BTreeMap::new();
-        for step in steps {
-            match step {
-                JournalStep::Opened {
-                    ce_id,
-                    camera,
-                    start_time,
-                    ..
-                } => {
-                    facts.ce_id = Some(ce_id.clone());
-                    facts.start_time = Some(*start_time);
-                    facts.add_camera(camera);
-                }
-                JournalStep::EventJoined { event_id, camera, .. } => {
-                    event_ends.entry(event_id).or_insert(None);
-                    facts.add_camera(camera);
-                }
-                JournalStep::EventEnded { event_id, end_time } => {
-                    event_ends.insert(event_id, Some(*end_time));
-                }
-                JournalStep::EventDiscarded { event_id } => {
-                    event_ends.remove(event_id.as_str());
-                }
-                JournalStep::Closed { cameras, .. } => {
-                    facts.closed = true;
-                    cameras.iter().for_each(|camera| facts.add_camera(camera));
-                }
-                JournalStep::ClipFetched { camera, .. } | JournalStep::ClipFailed { camera, .. } => {
-                    facts.add_camera(camera)
-                }
-                JournalStep::SummaryFailed { .. } => facts.summary_failed = true,
-                JournalStep::Finished => facts.finished = true,
-                JournalStep::Discarded | JournalStep::Canceled => facts.canceled = true,
-                JournalStep::Dispatched { .. }
-                | JournalStep::Claimed { .. }
-                | JournalStep::SidecarsDone
-                | JournalStep::SummaryDone { .. }
-                | JournalStep::NotificationDue { .. }
-                | JournalStep::Notified { .. } => {}
-            }
-        }
-        let any_open = event_ends.values().any(Option::is_none);
-        facts.end_time = if any_open {
-            None
-        } else {
-            event_ends.values().flatten().copied().reduce(f64::max)
-        };
-        facts
-    }
-
-    /// Records a camera once, keeping first-seen order.
-    fn add_camera(&mut self, camera: &str) {
-        if !self.cameras.iter().any(|known| known == camera) {
-            self.cameras.push(camera.to_string());
-        }
-    }
-
-    /// The status these facts mean; canceled beats failed beats finished
-    /// beats processing beats open.
-    pub fn status(&self) -> CeStatus {
-        if self.canceled {
-            CeStatus::Canceled
-        } else if self.summary_failed {
-            CeStatus::Failed
-        } else if self.finished {
-            CeStatus::Finished
-        } else if self.closed {
-            CeStatus::Processing
-        } else {
-            CeStatus::Open
-        }
-    }
-}
-
-/// One journal line, for its step only.
-#[derive(Deserialize)]
-struct JournalLine {
-    /// The recorded step.
-    #[serde(flatten)]
-    step: JournalStep,
 }
 
 /// Answers `GET /api/events`: every CE, newest first.
@@ -283,7 +161,7 @@ fn read_entry(folder: &Path, saved: bool) -> Result<Option<CeEntry>, RequestErro
         format!("/files/{EVENTS_DIR}/{}", url_segment(&name))
     };
     let url = |relative: &str| format!("{url_base}/{relative}");
-    let facts = read_journal(folder)?;
+    let facts = journal_facts(folder)?;
     let base_name = name.strip_suffix(CANCELED_SUFFIX).unwrap_or(&name);
 
     let mut links = CeLinks::default();
@@ -362,21 +240,18 @@ fn read_entry(folder: &Path, saved: bool) -> Result<Option<CeEntry>, RequestErro
     }))
 }
 
-/// The facts of a folder's journal; `None` when it has none. Lines that do
-/// not parse (torn by a crash) are skipped.
-fn read_journal(folder: &Path) -> Result<Option<JournalFacts>, RequestError> {
-    let path = folder.join(JOURNAL_FILE_NAME);
-    let text = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(RequestError::Io { path, source }),
-    };
-    let steps: Vec<JournalStep> = text
-        .split(|&byte| byte == b'\n')
-        .filter_map(|line| serde_json::from_slice::<JournalLine>(line).ok())
-        .map(|line| line.step)
-        .collect();
-    Ok(Some(JournalFacts::fold(&steps)))
+/// What the folder's journal says, through the journal's own reader. A journal with a line that is
+/// no journal line is shown as if it had none (the CE is then judged by its files), so one damaged
+/// file does not hide the index.
+fn journal_facts(folder: &Path) -> Result<Option<JournalFacts>, RequestError> {
+    match read_facts(folder) {
+        Ok(facts) => Ok(facts),
+        Err(JournalError::Read { path, source }) => Err(RequestError::Io { path, source }),
+        Err(error) => {
+            tracing::warn!("{error}");
+            Ok(None)
+        }
+    }
 }
 
 /// The first `.mp4` in a camera folder, by name.
@@ -452,89 +327,6 @@ fn url_segment(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn joined(event_id: &str, camera: &str) -> JournalStep {
-        JournalStep::EventJoined {
-            event_id: event_id.to_string(),
-            camera: camera.to_string(),
-            label: "person".to_string(),
-            start_time: 100.0,
-        }
-    }
-
-    fn ended(event_id: &str, end_time: f64) -> JournalStep {
-        JournalStep::EventEnded {
-            event_id: event_id.to_string(),
-            end_time,
-        }
-    }
-
-    fn opened() -> JournalStep {
-        JournalStep::Opened {
-            ce_id: "ce_100_0badf00d".to_string(),
-            folder: "100_0badf00d".to_string(),
-            camera: "porch".to_string(),
-            label: "person".to_string(),
-            start_time: 99.5,
-        }
-    }
-
-    #[test]
-    fn open_ce_has_no_end_while_an_event_runs() {
-        let facts = JournalFacts::fold(&[
-            opened(),
-            joined("e1", "porch"),
-            joined("e2", "drive"),
-            ended("e1", 110.0),
-        ]);
-        assert_eq!(facts.status(), CeStatus::Open);
-        assert_eq!(facts.ce_id.as_deref(), Some("ce_100_0badf00d"));
-        assert_eq!(facts.start_time, Some(99.5));
-        assert_eq!(facts.end_time, None);
-        assert_eq!(facts.cameras, ["porch", "drive"]);
-    }
-
-    #[test]
-    fn end_is_the_latest_kept_event_end() {
-        let facts = JournalFacts::fold(&[
-            opened(),
-            joined("e1", "porch"),
-            joined("e2", "drive"),
-            joined("e3", "yard"),
-            ended("e2", 130.0),
-            ended("e1", 120.0),
-            JournalStep::EventDiscarded {
-                event_id: "e3".to_string(),
-            },
-        ]);
-        assert_eq!(facts.end_time, Some(130.0));
-    }
-
-    #[test]
-    fn status_follows_the_furthest_step() {
-        let closed = JournalStep::Closed {
-            window_start: 95.0,
-            window_end: 160.0,
-            cameras: vec!["porch".to_string(), "garage".to_string()],
-            primary: "porch".to_string(),
-        };
-        let processing = JournalFacts::fold(&[opened(), closed.clone()]);
-        assert_eq!(processing.status(), CeStatus::Processing);
-        assert_eq!(processing.cameras, ["porch", "garage"]);
-        let finished = JournalFacts::fold(&[opened(), closed.clone(), JournalStep::Finished]);
-        assert_eq!(finished.status(), CeStatus::Finished);
-        let failed = JournalFacts::fold(&[
-            opened(),
-            closed.clone(),
-            JournalStep::SummaryFailed {
-                error: "encoder".to_string(),
-            },
-            JournalStep::Finished,
-        ]);
-        assert_eq!(failed.status(), CeStatus::Failed);
-        let canceled = JournalFacts::fold(&[opened(), closed, JournalStep::Canceled]);
-        assert_eq!(canceled.status(), CeStatus::Canceled);
-    }
 
     #[test]
     fn analysis_accepts_short_summary_or_description() {

@@ -26,8 +26,9 @@ pub mod server;
 pub mod state;
 pub mod viewer;
 
+pub use crate::ce::journal::CeStatus;
 pub use error::ApiError;
-pub use events::{CeEntry, CeLinks, CeStatus};
+pub use events::{CeEntry, CeLinks};
 pub use server::{spawn_api, ApiServer, HEADER_READ_LIMIT};
 
 use std::net::SocketAddr;
