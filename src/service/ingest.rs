@@ -8,8 +8,10 @@ use super::messages::{FetchJob, FetchRequest, NotifyRequest, ReviewAnalysis, Sna
 use super::notifier::now_epoch;
 use super::shared::ServiceShared;
 use crate::ai::{write_analysis_result, AnalysisRecord, AnalysisResult};
-use crate::ce::journal::{self, JournalStep};
-use crate::ce::lifecycle::{EventKind, EventUpdate, Lifecycle, LifecycleAction};
+use crate::ce::journal::{self, CeRecord, JournalStep, NextStep};
+use crate::ce::lifecycle::{
+    EventKind, EventUpdate, Lifecycle, LifecycleAction, RestoreError, RestoredCe, RestoredEvent,
+};
 use crate::cluster::protocol::ClusterTopics;
 use crate::frigate::mqtt::{
     self as frigate_mqtt, FrigateEvent, FrigateMessage, GenAiMetadata, ReviewKind, ReviewMessage,
@@ -49,30 +51,42 @@ fn event_update(kind: &frigate_mqtt::EventKind, event: &FrigateEvent) -> EventUp
 /// State of the ingest thread.
 pub struct Ingest {
     /// CE grouping.
-    pub lifecycle: Lifecycle,
+    lifecycle: Lifecycle,
     /// Root of `events/`.
-    pub events_dir: PathBuf,
+    events_dir: PathBuf,
     /// Frigate's topic prefix.
-    pub topic_prefix: String,
+    topic_prefix: String,
     /// Closed CEs out.
+    fetch: Sender<FetchRequest>,
+    /// Notifications out.
+    notify: Sender<NotifyRequest>,
+    /// Metrics and the active-CE set.
+    shared: ServiceShared,
+    /// Camera and label of each open CE's first event, for notifications.
+    openers: HashMap<String, (String, String)>,
+    /// CEs just opened whose first event's snapshot has not been asked for yet.
+    awaiting_snapshot: HashSet<String>,
+    /// The CE (id, folder) of each recent Frigate event, to place GenAI summaries.
+    event_owners: RecentIds<(String, PathBuf)>,
+    /// Frigate's GenAI summaries out, when `ai_mode: frigate`.
+    reviews: Option<Sender<ReviewAnalysis>>,
+    /// In cluster mode, where the cluster's messages go.
+    cluster: Option<ClusterRoute>,
+    /// Journal lines whose write failed (storage full or read-only), in order; the MQTT message
+    /// being handled is not acknowledged until they are written.
+    unwritten: RefCell<Vec<(PathBuf, JournalStep)>>,
+}
+
+/// Where the ingest thread hands on what it decides.
+pub struct IngestLinks {
+    /// Closed CEs and snapshots out.
     pub fetch: Sender<FetchRequest>,
     /// Notifications out.
     pub notify: Sender<NotifyRequest>,
-    /// Metrics and the active-CE set.
-    pub shared: ServiceShared,
-    /// Camera and label of each open CE's first event, for notifications.
-    pub openers: HashMap<String, (String, String)>,
-    /// CEs just opened whose first event's snapshot has not been asked for yet.
-    pub awaiting_snapshot: HashSet<String>,
-    /// The CE (id, folder) of each recent Frigate event, to place GenAI summaries.
-    pub event_owners: RecentIds<(String, PathBuf)>,
     /// Frigate's GenAI summaries out, when `ai_mode: frigate`.
     pub reviews: Option<Sender<ReviewAnalysis>>,
     /// In cluster mode, where the cluster's messages go.
     pub cluster: Option<ClusterRoute>,
-    /// Journal lines whose write failed (storage full or read-only), in order; the MQTT message
-    /// being handled is not acknowledged until they are written.
-    pub unwritten: RefCell<Vec<(PathBuf, JournalStep)>>,
 }
 
 /// First pause before writing unwritten journal lines again; it doubles up to
@@ -103,6 +117,78 @@ fn analysis_of(metadata: &GenAiMetadata) -> AnalysisResult {
 }
 
 impl Ingest {
+    /// The ingest state of a service whose CEs live under `events_dir`, with no CE open yet.
+    pub fn new(
+        lifecycle: Lifecycle,
+        events_dir: PathBuf,
+        topic_prefix: String,
+        links: IngestLinks,
+        shared: ServiceShared,
+    ) -> Ingest {
+        Ingest {
+            lifecycle,
+            events_dir,
+            topic_prefix,
+            fetch: links.fetch,
+            notify: links.notify,
+            shared,
+            openers: HashMap::new(),
+            awaiting_snapshot: HashSet::new(),
+            event_owners: RecentIds::default(),
+            reviews: links.reviews,
+            cluster: links.cluster,
+            unwritten: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Metrics and the active-CE set.
+    pub fn shared(&self) -> &ServiceShared {
+        &self.shared
+    }
+
+    /// Takes back a CE replayed from its journal: its events are placed again (for GenAI
+    /// summaries), and, when it was still open, it is open again with its close timer running.
+    ///
+    /// # Errors
+    /// The lifecycle's [`RestoreError`] when the open CE cannot be restored (already open, or one
+    /// of its events in another CE); nothing of it is kept then.
+    pub fn restore(&mut self, record: &CeRecord) -> Result<(), RestoreError> {
+        for event in &record.events {
+            let owner = (record.ce_id.clone(), record.folder.clone());
+            self.event_owners.insert(&event.event_id, owner);
+        }
+        if record.next_step() != NextStep::AwaitEvents {
+            return Ok(());
+        }
+        let restored = RestoredCe {
+            ce_id: record.ce_id.clone(),
+            folder: record.folder_name(),
+            events: record
+                .events
+                .iter()
+                .map(|event| RestoredEvent {
+                    event_id: event.event_id.clone(),
+                    camera: event.camera.clone(),
+                    label: event.label.clone(),
+                    start_time: event.start_time,
+                    end_time: event.end_time,
+                })
+                .collect(),
+        };
+        self.openers
+            .insert(record.ce_id.clone(), (record.camera.clone(), record.label.clone()));
+        match self.lifecycle.restore_open_ce(restored, now_epoch()) {
+            Ok(actions) => {
+                self.apply(actions);
+                Ok(())
+            }
+            Err(err) => {
+                self.openers.remove(&record.ce_id);
+                Err(err)
+            }
+        }
+    }
+
     /// Consumes the link's deliveries and ticks the close timers until `stop`
     /// is set. Each delivery is dropped, which lets the MQTT client acknowledge
     /// it, only after its effect is journaled. Once `draining` is set it still
@@ -284,140 +370,101 @@ impl Ingest {
     /// Journals each action, then carries it out.
     pub fn apply(&mut self, actions: Vec<LifecycleAction>) {
         for action in actions {
-            match action {
-                LifecycleAction::CeOpened {
+            let path = match action.folder() {
+                Some(folder) => self.folder(folder),
+                None => self.folder_of(action.ce_id()),
+            };
+            if let LifecycleAction::CeOpened { folder, .. } = &action {
+                self.shared.activate(folder);
+                self.shared.metrics.enter_ce_stage(CeStage::Open);
+                if let Err(err) = std::fs::create_dir_all(&path) {
+                    tracing::error!("{}: {err}", path.display());
+                }
+            }
+            self.journal(&path, JournalStep::from(&action));
+            self.carry_out(action, path);
+        }
+    }
+
+    /// Carries out one journaled action on the CE in `path`.
+    fn carry_out(&mut self, action: LifecycleAction, path: PathBuf) {
+        match action {
+            LifecycleAction::CeOpened {
+                ce_id, camera, label, ..
+            } => {
+                tracing::info!(ce = %ce_id, camera, label, "consolidated event opened");
+                self.openers.insert(ce_id.clone(), (camera, label));
+                self.awaiting_snapshot.insert(ce_id.clone());
+                self.notify(&ce_id, Milestone::New);
+            }
+            LifecycleAction::EventJoined {
+                ce_id,
+                event_id,
+                camera,
+                label,
+                ..
+            } => {
+                self.event_owners.insert(&event_id, (ce_id.clone(), path.clone()));
+                if self.awaiting_snapshot.remove(&ce_id) {
+                    let snapshot = SnapshotJob {
+                        ce_id,
+                        folder: path,
+                        camera,
+                        event_id,
+                        label,
+                    };
+                    let _ = self.fetch.send(FetchRequest::Snapshot(snapshot));
+                }
+            }
+            LifecycleAction::EventEnded { .. } | LifecycleAction::EventDiscarded { .. } => {}
+            LifecycleAction::CeDiscarded { ce_id, folder } => {
+                if let Err(err) = std::fs::remove_dir_all(&path) {
+                    tracing::warn!("{}: {err}", path.display());
+                }
+                self.finish_open(&folder, CeFinalState::Discarded);
+                tracing::info!(ce = %ce_id, "consolidated event discarded (events too short)");
+                self.notify(&ce_id, Milestone::Discarded);
+                self.openers.remove(&ce_id);
+            }
+            LifecycleAction::CeCanceled { ce_id, folder } => {
+                let canceled = self.folder(&format!("{folder}-canceled"));
+                if let Err(err) = std::fs::rename(&path, &canceled) {
+                    tracing::warn!("{}: {err}", path.display());
+                }
+                self.finish_open(&folder, CeFinalState::Canceled);
+                tracing::info!(ce = %ce_id, "consolidated event canceled (event too long)");
+                self.notify(&ce_id, Milestone::Canceled);
+                self.openers.remove(&ce_id);
+            }
+            LifecycleAction::CeClosed {
+                ce_id,
+                window_start,
+                window_end,
+                cameras,
+                events,
+                ..
+            } => {
+                let mut event_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for member in events {
+                    event_ids.entry(member.camera).or_default().push(member.event_id);
+                }
+                let label = self.openers.remove(&ce_id).map(|(_, label)| label).unwrap_or_default();
+                tracing::info!(ce = %ce_id, ?cameras, "consolidated event closed");
+                self.shared.metrics.leave_ce_stage(CeStage::Open);
+                self.shared.metrics.enter_ce_stage(CeStage::Fetching);
+                let job = FetchJob {
                     ce_id,
-                    folder,
-                    camera,
-                    label,
-                    start_time,
-                } => {
-                    let path = self.folder(&folder);
-                    self.shared.activate(&folder);
-                    self.shared.metrics.enter_ce_stage(CeStage::Open);
-                    if let Err(err) = std::fs::create_dir_all(&path) {
-                        tracing::error!("{}: {err}", path.display());
-                    }
-                    self.journal(
-                        &path,
-                        JournalStep::Opened {
-                            ce_id: ce_id.clone(),
-                            folder,
-                            camera: camera.clone(),
-                            label: label.clone(),
-                            start_time,
-                        },
-                    );
-                    tracing::info!(ce = %ce_id, camera, label, "consolidated event opened");
-                    self.openers.insert(ce_id.clone(), (camera, label));
-                    self.awaiting_snapshot.insert(ce_id.clone());
-                    self.notify(&ce_id, Milestone::New);
-                }
-                LifecycleAction::EventJoined {
-                    ce_id,
-                    event_id,
-                    camera,
-                    label,
-                    start_time,
-                } => {
-                    let path = self.folder_of(&ce_id);
-                    self.event_owners.insert(&event_id, (ce_id.clone(), path.clone()));
-                    let first_event = self.awaiting_snapshot.remove(&ce_id);
-                    self.journal(
-                        &path,
-                        JournalStep::EventJoined {
-                            event_id: event_id.clone(),
-                            camera: camera.clone(),
-                            label: label.clone(),
-                            start_time,
-                        },
-                    );
-                    if first_event {
-                        let snapshot = SnapshotJob {
-                            ce_id,
-                            folder: path,
-                            camera,
-                            event_id,
-                            label,
-                        };
-                        let _ = self.fetch.send(FetchRequest::Snapshot(snapshot));
-                    }
-                }
-                LifecycleAction::EventEnded {
-                    ce_id,
-                    event_id,
-                    end_time,
-                } => {
-                    let path = self.folder_of(&ce_id);
-                    self.journal(&path, JournalStep::EventEnded { event_id, end_time });
-                }
-                LifecycleAction::EventDiscarded { ce_id, event_id } => {
-                    let path = self.folder_of(&ce_id);
-                    self.journal(&path, JournalStep::EventDiscarded { event_id });
-                }
-                LifecycleAction::CeDiscarded { ce_id, folder } => {
-                    let path = self.folder(&folder);
-                    self.journal(&path, JournalStep::Discarded);
-                    if let Err(err) = std::fs::remove_dir_all(&path) {
-                        tracing::warn!("{}: {err}", path.display());
-                    }
-                    self.finish_open(&folder, CeFinalState::Discarded);
-                    tracing::info!(ce = %ce_id, "consolidated event discarded (events too short)");
-                    self.notify(&ce_id, Milestone::Discarded);
-                    self.openers.remove(&ce_id);
-                }
-                LifecycleAction::CeCanceled { ce_id, folder } => {
-                    let path = self.folder(&folder);
-                    self.journal(&path, JournalStep::Canceled);
-                    let canceled = self.folder(&format!("{folder}-canceled"));
-                    if let Err(err) = std::fs::rename(&path, &canceled) {
-                        tracing::warn!("{}: {err}", path.display());
-                    }
-                    self.finish_open(&folder, CeFinalState::Canceled);
-                    tracing::info!(ce = %ce_id, "consolidated event canceled (event too long)");
-                    self.notify(&ce_id, Milestone::Canceled);
-                    self.openers.remove(&ce_id);
-                }
-                LifecycleAction::CeClosed {
-                    ce_id,
-                    folder,
+                    folder: path,
                     window_start,
                     window_end,
                     cameras,
-                    events,
-                } => {
-                    let path = self.folder(&folder);
-                    self.journal(
-                        &path,
-                        JournalStep::Closed {
-                            window_start,
-                            window_end,
-                            cameras: cameras.clone(),
-                            primary: cameras.first().cloned().unwrap_or_default(),
-                        },
-                    );
-                    let mut event_ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
-                    for member in events {
-                        event_ids.entry(member.camera).or_default().push(member.event_id);
-                    }
-                    let label = self.openers.remove(&ce_id).map(|(_, label)| label).unwrap_or_default();
-                    tracing::info!(ce = %ce_id, ?cameras, "consolidated event closed");
-                    self.shared.metrics.leave_ce_stage(CeStage::Open);
-                    self.shared.metrics.enter_ce_stage(CeStage::Fetching);
-                    let job = FetchJob {
-                        ce_id,
-                        folder: path,
-                        window_start,
-                        window_end,
-                        cameras,
-                        event_ids,
-                        label,
-                        fetched: BTreeMap::new(),
-                        failed: BTreeMap::new(),
-                        closed_at: now_epoch(),
-                    };
-                    let _ = self.fetch.send(FetchRequest::Clips(job));
-                }
+                    event_ids,
+                    label,
+                    fetched: BTreeMap::new(),
+                    failed: BTreeMap::new(),
+                    closed_at: now_epoch(),
+                };
+                let _ = self.fetch.send(FetchRequest::Clips(job));
             }
         }
     }

@@ -46,7 +46,7 @@ use crate::mqtt_link::{self, Delivery, LinkProfile, MqttLinkError};
 use crate::pipeline::Pipeline;
 use conclusions::{ConclusionSettings, Conclusions};
 use crossbeam_channel::Receiver;
-use ingest::{ClusterRoute, Ingest};
+use ingest::{ClusterRoute, Ingest, IngestLinks};
 use messages::{ReadyCe, ReviewAnalysis};
 use shared::ServiceShared;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -278,23 +278,22 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
 
     let notify_resume = notify_tx.clone();
     let retention_shared = shared.clone();
-    let mut ingest = Ingest {
-        lifecycle: Lifecycle::new(lifecycle_config(config)),
-        events_dir,
-        topic_prefix: config.mqtt.topic_prefix.clone(),
+    let ingest_links = IngestLinks {
         fetch: fetch_tx.clone(),
         notify: notify_tx,
-        shared,
-        openers: Default::default(),
-        awaiting_snapshot: Default::default(),
-        event_owners: Default::default(),
         reviews: config.frigate_genai.then_some(reviews_tx),
         cluster: cluster_topics.map(|topics| ClusterRoute {
             topics,
             dispatcher: cluster_tx,
         }),
-        unwritten: Default::default(),
     };
+    let mut ingest = Ingest::new(
+        Lifecycle::new(lifecycle_config(config)),
+        events_dir,
+        config.mqtt.topic_prefix.clone(),
+        ingest_links,
+        shared,
+    );
     // Before resuming, which journals new due notifications of its own.
     let unsent = conclusions::resend_unsent(&config.storage_path, &notify_resume);
     let resumed = unsent.and_then(|unsent| {

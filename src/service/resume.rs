@@ -14,7 +14,6 @@ use super::messages::{FetchJob, FetchRequest, ReadyCe};
 use super::notifier::now_epoch;
 use crate::ce::journal::replay::QUARANTINED_SUFFIX;
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep, SummaryOutcome};
-use crate::ce::lifecycle::{RestoredCe, RestoredEvent};
 use crate::flow::messages::CameraClip;
 use crate::metrics::{CeStage, ErrorKind, ServiceMetrics};
 use crate::notify::{CeFacts, Milestone};
@@ -83,16 +82,12 @@ pub fn resume(
 ) -> Result<usize, journal::JournalError> {
     let replay = journal::replay(storage)?;
     for unusable in &replay.unusable {
-        quarantine(&unusable.folder, &unusable.error, &ingest.shared.metrics);
+        quarantine(&unusable.folder, &unusable.error, &ingest.shared().metrics);
     }
     let mut resumed = 0;
     for record in replay.records {
         if record.skipped_lines > 0 {
             tracing::warn!(ce = %record.ce_id, lines = record.skipped_lines, "torn journal lines ignored");
-        }
-        for event in &record.events {
-            let owner = (record.ce_id.clone(), record.folder.clone());
-            ingest.event_owners.insert(&event.event_id, owner);
         }
         match crate::fs_atomic::remove_abandoned_temps(&record.folder) {
             Ok(0) => {}
@@ -100,11 +95,7 @@ pub fn resume(
             Err(err) => tracing::warn!(ce = %record.ce_id, "{}: {err}", record.folder.display()),
         }
         let step = record.next_step();
-        let folder_name = record
-            .folder
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let folder_name = record.folder_name();
         let stage = match step {
             NextStep::AwaitEvents => Some(CeStage::Open),
             NextStep::Fetch { .. } => Some(CeStage::Fetching),
@@ -112,42 +103,22 @@ pub fn resume(
             NextStep::Notify | NextStep::Done => None,
         };
         if let Some(stage) = stage {
-            ingest.shared.activate(&folder_name);
-            ingest.shared.metrics.enter_ce_stage(stage);
+            ingest.shared().activate(&folder_name);
+            ingest.shared().metrics.enter_ce_stage(stage);
         }
         tracing::info!(ce = %record.ce_id, ?step, "resuming consolidated event");
+        if let Err(err) = ingest.restore(&record) {
+            if let Some(stage) = stage {
+                ingest.shared().deactivate(&folder_name);
+                ingest.shared().metrics.leave_ce_stage(stage);
+            }
+            quarantine(&record.folder, &err, &ingest.shared().metrics);
+            continue;
+        }
         resumed += 1;
         match step {
-            NextStep::AwaitEvents => {
-                let restored = RestoredCe {
-                    ce_id: record.ce_id.clone(),
-                    folder: folder_name.clone(),
-                    events: record
-                        .events
-                        .iter()
-                        .map(|e| RestoredEvent {
-                            event_id: e.event_id.clone(),
-                            camera: e.camera.clone(),
-                            label: e.label.clone(),
-                            start_time: e.start_time,
-                            end_time: e.end_time,
-                        })
-                        .collect(),
-                };
-                ingest
-                    .openers
-                    .insert(record.ce_id.clone(), (record.camera.clone(), record.label.clone()));
-                match ingest.lifecycle.restore_open_ce(restored, now_epoch()) {
-                    Ok(actions) => ingest.apply(actions),
-                    Err(err) => {
-                        ingest.openers.remove(&record.ce_id);
-                        ingest.shared.deactivate(&folder_name);
-                        ingest.shared.metrics.leave_ce_stage(CeStage::Open);
-                        resumed -= 1;
-                        quarantine(&record.folder, &err, &ingest.shared.metrics);
-                    }
-                }
-            }
+            // Restored above: open again, its close timer running.
+            NextStep::AwaitEvents => {}
             NextStep::Fetch { .. } => {
                 if let Some(job) = fetch_job(&record) {
                     let _ = fetch.send(FetchRequest::Clips(job));

@@ -123,6 +123,14 @@ pub enum NextStep {
 }
 
 impl CeRecord {
+    /// The CE's folder name under `events/` (the last part of [`CeRecord::folder`]).
+    pub fn folder_name(&self) -> String {
+        self.folder
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
     /// Folds a CE's journal lines, in file order, into its record. Paths are
     /// resolved against `folder`. `None` when no `opened` line exists (the CE
     /// never durably began). `unreadable_lines` is carried into

@@ -12,6 +12,8 @@
 //! folders, clips or outputs, and it decides no policy beyond "what is done".
 //!
 //! - [`entry`]: the line format, [`JournalStep`].
+//! - [`facts`]: where a CE stands, for display ([`read_facts`]).
+//! - [`lifecycle_step`]: the line each lifecycle transition is journaled as.
 //! - [`writer`]: durable appends.
 //! - [`ce_record`]: the pure fold of a CE's lines into its state and next step.
 //! - [`mod@replay`]: scanning `events/*/journal.jsonl` at start-up.
@@ -19,12 +21,15 @@
 
 pub mod ce_record;
 pub mod entry;
+pub mod facts;
+pub mod lifecycle_step;
 pub mod replay;
 pub mod unsent;
 pub mod writer;
 
 pub use ce_record::{CeRecord, CloseWindow, JobDispatch, JournalEvent, NextStep, SummaryOutcome};
 pub use entry::JournalStep;
+pub use facts::{read_facts, CeStatus, JournalFacts};
 pub use replay::{replay, Replay, UnusableJournal};
 pub use unsent::{unsent_notifications, UnsentNotification};
 pub use writer::append;

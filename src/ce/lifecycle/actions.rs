@@ -103,6 +103,20 @@ pub enum LifecycleAction {
 }
 
 impl LifecycleAction {
+    /// The CE's folder under `events/` where the action names it (opening, discarding, canceling,
+    /// closing); `None` for the event steps, whose folder follows from the CE id.
+    pub fn folder(&self) -> Option<&str> {
+        match self {
+            LifecycleAction::CeOpened { folder, .. }
+            | LifecycleAction::CeDiscarded { folder, .. }
+            | LifecycleAction::CeCanceled { folder, .. }
+            | LifecycleAction::CeClosed { folder, .. } => Some(folder),
+            LifecycleAction::EventJoined { .. }
+            | LifecycleAction::EventEnded { .. }
+            | LifecycleAction::EventDiscarded { .. } => None,
+        }
+    }
+
     /// The CE this action concerns.
     pub fn ce_id(&self) -> &str {
         match self {
