@@ -53,9 +53,7 @@ fn run(output: &Path) -> Result<(), Box<dyn Error>> {
     let (device_ptr, _image_in_use) = image.device_ptr(&stream);
     let pitch_bytes = WIDTH as usize * 3;
 
-    // SAFETY: `stream` belongs to the context current on this thread and outlives
-    // `encoder`, which is declared after it and so dropped first.
-    let mut encoder = unsafe { NvjpegEncoder::new(stream.cu_stream().cast::<c_void>()) }?;
+    let mut encoder = NvjpegEncoder::new(&stream)?;
     let jpeg = encoder.encode_rgb_interleaved(device_ptr, pitch_bytes, WIDTH, HEIGHT, QUALITY)?;
     std::fs::write(output, &jpeg).map_err(|err| format!("{}: write failed: {err}", output.display()))?;
     println!(

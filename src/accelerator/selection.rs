@@ -10,7 +10,7 @@ use crate::config::{AcceleratorChoice, Config, PipelinePreset, TensorRtPrecision
 use crate::encode::ffmpeg_pipe::H264Codec;
 use crate::encode::nvenc_trial::{trial_encode, TRIAL_FRAMES, TRIAL_TIME_LIMIT};
 use crate::encode::{PixelFormat, VideoFormat};
-use crate::gpu::driver_probe::{probe_driver, DriverProbe};
+use crate::gpu::driver_probe::{nvrtc_present, probe_driver, DriverProbe};
 use crate::gpu::nvenc::{probe_device, NvencProbe};
 use crate::inference::gpu_providers::provider_availability;
 use crate::inference::onnxruntime_library::OnnxRuntime;
@@ -72,8 +72,7 @@ fn gpu_devices(
         .clone()
         .map_err(|missing| format!("no NVIDIA driver: {missing}"))?;
     driver.nvdec.clone().map_err(|missing| format!("no NVDEC: {missing}"))?;
-    // SAFETY: only probes whether the library can be loaded; no symbol is used.
-    if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+    if !nvrtc_present() {
         return Err(
             "NVRTC (libnvrtc.so, from the CUDA toolkit) not found: the image kernels are compiled with it".into(),
         );

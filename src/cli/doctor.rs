@@ -29,13 +29,8 @@ fn status<T: std::fmt::Display>(result: Result<T, String>) -> String {
 
 /// The CUDA version the driver supports (`cuDriverGetVersion`), e.g. `13.0`.
 fn cuda_driver_version() -> Result<String, String> {
-    let mut version = 0;
-    // SAFETY: the driver library is present (checked by the caller); the out-pointer is valid.
-    let code = unsafe { cudarc::driver::sys::cuDriverGetVersion(&mut version) };
-    if code != cudarc::driver::sys::CUresult::CUDA_SUCCESS {
-        return Err(format!("cuDriverGetVersion failed: {code:?}"));
-    }
-    Ok(format!("{}.{}", version / 1000, (version % 1000) / 10))
+    let (major, minor) = GpuContext::driver_version().map_err(|err| err.to_string())?;
+    Ok(format!("{major}.{minor}"))
 }
 
 /// Every GPU with its memory and NVDEC capabilities, when the driver is there.

@@ -36,6 +36,20 @@ pub enum GpuContextError {
         /// The driver's error code and text.
         source: DriverError,
     },
+    /// A driver-wide query (no device yet) failed.
+    #[error("CUDA driver: {operation} failed: {source}")]
+    DriverQuery {
+        /// The query.
+        operation: &'static str,
+        /// The driver's error code and text.
+        source: DriverError,
+    },
+    /// A second stream was asked of a context opened for one stream only.
+    #[error("CUDA device {ordinal}: this context queues all its work on one stream; no other may be made")]
+    SingleStream {
+        /// The device ordinal.
+        ordinal: usize,
+    },
 }
 
 /// The CUDA context of one device, owned by the thread that opened it.
@@ -43,6 +57,8 @@ pub enum GpuContextError {
 pub struct GpuContext {
     /// cudarc's handle; kernels, streams and allocations are made through it.
     context: Arc<CudaContext>,
+    /// Opened by [`GpuContext::open_single_stream`]: its one stream is handed out, no other.
+    single_stream: bool,
     /// Keeps the type neither `Send` nor `Sync`: GPU exclusivity comes from ownership by
     /// one thread, not from a lock.
     _owner_thread: PhantomData<*const ()>,
@@ -63,8 +79,24 @@ impl GpuContext {
         })?;
         Ok(Self {
             context,
+            single_stream: false,
             _owner_thread: PhantomData,
         })
+    }
+
+    /// Opens device `ordinal` for an owner that queues all its work on one stream, and that
+    /// stream. cudarc's per-buffer events, which order work across streams, are turned off: with
+    /// one stream nothing needs them, and each costs driver calls per buffer use. The context
+    /// refuses to make a second stream ([`GpuContextError::SingleStream`]), which keeps that true.
+    pub fn open_single_stream(ordinal: usize) -> Result<(Self, Arc<CudaStream>), GpuContextError> {
+        let mut context = Self::open(ordinal)?;
+        let stream = context.new_stream()?;
+        // SAFETY: event tracking only orders a buffer's uses across streams; every buffer of
+        // this context is used on `stream`, the only stream it will make (checked in
+        // `new_stream`), where the stream's own order holds.
+        unsafe { context.context.disable_event_tracking() };
+        context.single_stream = true;
+        Ok((context, stream))
     }
 
     /// Makes this context current on the calling thread (a no-op when it already is).
@@ -86,6 +118,11 @@ impl GpuContext {
 
     /// A new CUDA stream on this device (non-blocking with respect to the default stream).
     pub fn new_stream(&self) -> Result<Arc<CudaStream>, GpuContextError> {
+        if self.single_stream {
+            return Err(GpuContextError::SingleStream {
+                ordinal: self.ordinal(),
+            });
+        }
         self.context
             .new_stream()
             .map_err(|source| self.error("create stream", source))
@@ -94,6 +131,22 @@ impl GpuContext {
     /// cudarc's context, for streams, allocations and kernel launches.
     pub fn cuda(&self) -> &Arc<CudaContext> {
         &self.context
+    }
+
+    /// The CUDA version the driver supports, as (major, minor), e.g. (13, 0).
+    pub fn driver_version() -> Result<(i32, i32), GpuContextError> {
+        // SAFETY: only probes whether the driver library can be loaded by name.
+        if !unsafe { cudarc::driver::sys::is_culib_present() } {
+            return Err(GpuContextError::DriverNotFound);
+        }
+        let mut version = 0;
+        // SAFETY: the driver library is present (checked above); the out-pointer is a live local.
+        let code = unsafe { cudarc::driver::sys::cuDriverGetVersion(&mut version) };
+        code.result().map_err(|source| GpuContextError::DriverQuery {
+            operation: "cuDriverGetVersion",
+            source,
+        })?;
+        Ok((version / 1000, (version % 1000) / 10))
     }
 
     /// Wraps a driver error with this device's ordinal.

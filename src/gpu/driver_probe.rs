@@ -32,6 +32,13 @@ fn try_load(name: &str) -> Result<(), String> {
     }
 }
 
+/// Whether NVRTC (`libnvrtc.so`, from the CUDA toolkit), which compiles the image kernels, can
+/// be loaded.
+pub fn nvrtc_present() -> bool {
+    // SAFETY: only probes whether the library can be loaded; no symbol is used.
+    unsafe { cudarc::nvrtc::sys::is_culib_present() }
+}
+
 /// Looks for the driver libraries.
 pub fn probe_driver() -> DriverProbe {
     DriverProbe {

@@ -32,9 +32,7 @@ impl GpuAiRender {
     /// Render state on `device`; fails when nvJPEG cannot be loaded.
     pub fn new(device: &GpuDevice) -> Result<Self, AcceleratorError> {
         let size = capped_to_max_width(AI_FRAME_SIZE);
-        // SAFETY: the stream is the owner's, live for as long as the device state that
-        // holds this renderer (declared before the device, so dropped first).
-        let jpeg = unsafe { NvjpegEncoder::new(device.stream.cu_stream().cast()) }.map_err(|err| device.error(err))?;
+        let jpeg = NvjpegEncoder::new(&device.stream).map_err(|err| device.error(err))?;
         Ok(Self {
             size,
             canvas: device.alloc::<u8>(size.0 as usize * size.1 as usize * 3)?,

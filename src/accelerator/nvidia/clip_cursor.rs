@@ -4,7 +4,7 @@
 //! frames per second than the output, or one that ended early).
 
 use super::clip_decoder::{map_picture, GpuClipDecoder};
-use super::device::{address, GpuDevice};
+use super::device::GpuDevice;
 use crate::accelerator::AcceleratorError;
 use crate::gpu::kernels::Nv12Picture;
 use crate::media::probe::ClipMetadata;
@@ -59,34 +59,16 @@ impl GpuClipCursor {
                 if index < target {
                     return Ok(());
                 }
-                let (mapped, described) = map_picture(picture, &clip_path)?;
-                let len = described.pitch as usize * described.height as usize * 3 / 2;
+                let (mapped, _) = map_picture(picture, &clip_path)?;
                 let pixels = match spare.pop() {
-                    Some(buffer) if buffer.len() >= len => buffer,
-                    _ => device.alloc::<u8>(len)?,
+                    Some(buffer) if buffer.len() >= mapped.byte_len() => buffer,
+                    _ => device.alloc::<u8>(mapped.byte_len())?,
                 };
-                let destination = address(&pixels, &device.stream);
-                // SAFETY: both ranges are `len` bytes of live device memory (the mapped
-                // surface's two planes are contiguous, chroma right after luma), queued
-                // on the owner's stream, which is synchronised before the unmap.
-                unsafe {
-                    cudarc::driver::result::memcpy_dtod_async(
-                        destination,
-                        described.luma,
-                        len,
-                        device.stream.cu_stream(),
-                    )
-                }
-                .map_err(|err| device.error(format!("copy of a decoded picture: {err}")))?;
-                device.synchronize()?;
+                let described = mapped.copy_into(&pixels).map_err(|err| device.error(err))?;
                 mapped.unmap().map_err(|err| device.error(err))?;
                 kept.push(KeptPicture {
                     index,
-                    described: Nv12Picture {
-                        luma: destination,
-                        chroma: destination + described.pitch as u64 * described.height as u64,
-                        ..described
-                    },
+                    described,
                     pixels,
                 });
                 Ok(())

@@ -30,11 +30,7 @@ pub struct GpuDevice {
 impl GpuDevice {
     /// Opens device `ordinal` on the calling thread: context, stream, kernels, NVDEC.
     pub fn open(ordinal: usize) -> Result<Self, String> {
-        let context = GpuContext::open(ordinal).map_err(|err| err.to_string())?;
-        // SAFETY: every buffer of this owner is used on its single stream only, so cudarc's
-        // per-buffer events (which order work across streams) are never needed.
-        unsafe { context.cuda().disable_event_tracking() };
-        let stream = context.new_stream().map_err(|err| err.to_string())?;
+        let (context, stream) = GpuContext::open_single_stream(ordinal).map_err(|err| err.to_string())?;
         let kernels = GpuKernels::compile(&context).map_err(|err| err.to_string())?;
         let nvdec = Arc::new(NvcuvidApi::load().map_err(|err| err.to_string())?);
         let caps = query_decoder_caps(&nvdec, &context, NvdecCodec::H264).map_err(|err| err.to_string())?;

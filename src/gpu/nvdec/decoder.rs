@@ -21,7 +21,7 @@ use std::ffi::{c_int, c_ulong, c_void};
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
 
-use cudarc::driver::CudaStream;
+use cudarc::driver::{CudaSlice, CudaStream, DevicePtr};
 
 use super::caps::{query_decoder_caps, DecoderCaps};
 use super::error::check;
@@ -583,6 +583,41 @@ impl MappedFrame<'_> {
             width: self.width as i32,
             height: self.height as i32,
         }
+    }
+
+    /// Bytes of the frame: both planes, the chroma plane right after the luma plane.
+    pub fn byte_len(&self) -> usize {
+        self.pitch as usize * self.height as usize * 3 / 2
+    }
+
+    /// Copies the frame into `destination` on the frame's stream and waits for the copy, so the
+    /// frame can be unmapped at once; returns the copy as the image kernels take it.
+    ///
+    /// # Errors
+    /// [`NvdecError::CopyTooSmall`] when `destination` is shorter than [`MappedFrame::byte_len`];
+    /// [`NvdecError::Copy`] when the copy or the wait fails.
+    pub fn copy_into(&self, destination: &CudaSlice<u8>) -> Result<Nv12Picture, NvdecError> {
+        let len = self.byte_len();
+        if destination.len() < len {
+            return Err(NvdecError::CopyTooSmall {
+                needed: len,
+                available: destination.len(),
+            });
+        }
+        let stream = self.stream();
+        // The owner's buffers live on this one stream, so no event is recorded.
+        let (address, _record) = destination.device_ptr(stream);
+        // SAFETY: the source is the `len` bytes of this mapped surface (two contiguous planes),
+        // mapped until `self` is unmapped, which cannot happen before the synchronise below; the
+        // destination is `len` bytes of a live device allocation, checked above; the copy is
+        // queued on the stream the decoder writes the surface on.
+        unsafe { cudarc::driver::result::memcpy_dtod_async(address, self.device_ptr, len, stream.cu_stream()) }?;
+        stream.synchronize()?;
+        Ok(Nv12Picture {
+            luma: address,
+            chroma: address + u64::from(self.pitch) * u64::from(self.height),
+            ..self.picture()
+        })
     }
 
     /// Unmaps the frame, reporting a failure that dropping it would ignore.

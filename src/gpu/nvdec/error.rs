@@ -74,6 +74,17 @@ pub enum NvdecError {
     /// The CUDA context could not be made current.
     #[error(transparent)]
     Context(#[from] GpuContextError),
+    /// A mapped picture does not fit the buffer it was to be copied into.
+    #[error("a decoded picture of {needed} bytes does not fit a buffer of {available}")]
+    CopyTooSmall {
+        /// Bytes of the picture (both planes).
+        needed: usize,
+        /// Bytes of the buffer.
+        available: usize,
+    },
+    /// Copying a mapped picture, or waiting for the copy, failed.
+    #[error("copy of a decoded picture: {0}")]
+    Copy(#[from] cudarc::driver::DriverError),
 }
 
 /// Turns a `CUresult` into `code (NAME)`, naming the codes NVDEC returns in practice.

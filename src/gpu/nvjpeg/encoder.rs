@@ -11,9 +11,10 @@
 //! per call. An encoder is not `Send`: it lives on the GPU-owner thread, whose CUDA
 //! context must be current whenever it is used.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::c_int;
 use std::marker::PhantomData;
 use std::ptr;
+use std::sync::Arc;
 
 use super::error::check;
 use super::ffi::{
@@ -30,9 +31,11 @@ const RGB_BYTES_PER_PIXEL: usize = 3;
 pub struct NvjpegEncoder {
     /// The loaded library; its entry points are called for every step.
     api: NvjpegApi,
-    /// The CUDA stream every call is queued on (`cudaStream_t`, null: the legacy default
-    /// stream); the bitstream retrieval synchronises with it.
+    /// The CUDA stream every call is queued on (`cudaStream_t`); the bitstream retrieval
+    /// synchronises with it.
     stream: CudaStream,
+    /// Keeps that stream (and its context) alive for as long as the encoder.
+    _stream_owner: Arc<cudarc::driver::CudaStream>,
     /// The nvJPEG library handle (null until created).
     handle: NvjpegHandle,
     /// The encoder state, which holds the last encoded bitstream (null until created).
@@ -46,17 +49,20 @@ pub struct NvjpegEncoder {
 }
 
 impl NvjpegEncoder {
-    /// Loads nvJPEG and creates an encoder whose work is queued on `stream` (a
-    /// `CUstream` of the current context, or null for the default stream).
+    /// Loads nvJPEG and creates an encoder whose work is queued on `stream`, making the stream's
+    /// context current on this thread. The encoder holds the stream, so it cannot outlive it.
     ///
-    /// # Safety
-    /// `stream` must be null or a live stream of the CUDA context current on this
-    /// thread, and must outlive the encoder: nvJPEG dereferences it on every call.
-    pub unsafe fn new(stream: *mut c_void) -> Result<Self, NvjpegError> {
+    /// # Errors
+    /// [`NvjpegError::LibraryNotFound`] without nvJPEG, [`NvjpegError::Context`] when the context
+    /// cannot be made current, [`NvjpegError::Call`] when a creation call fails.
+    pub fn new(stream: &Arc<cudarc::driver::CudaStream>) -> Result<Self, NvjpegError> {
         let api = NvjpegApi::load()?;
+        stream.context().bind_to_thread().map_err(NvjpegError::Context)?;
+        let raw_stream: CudaStream = stream.cu_stream().cast();
         let mut encoder = Self {
             api,
-            stream,
+            stream: raw_stream,
+            _stream_owner: Arc::clone(stream),
             handle: ptr::null_mut(),
             state: ptr::null_mut(),
             params: ptr::null_mut(),
@@ -66,25 +72,25 @@ impl NvjpegEncoder {
         // On any failure below, dropping `encoder` destroys what was already created.
         // SAFETY: in all calls, the entry points come from the loaded library with their
         // exact prototypes; every out-pointer is a live field of `encoder`, every handle
-        // passed in was created by the call before it, and the caller vouches for
-        // `stream`.
+        // passed in was created by the call before it, and `raw_stream` is a live stream
+        // (held by the encoder) of the context made current above.
         unsafe {
             check("nvjpegCreateSimple", (encoder.api.create_simple)(&mut encoder.handle))?;
             check(
                 "nvjpegEncoderStateCreate",
-                (encoder.api.encoder_state_create)(encoder.handle, &mut encoder.state, stream),
+                (encoder.api.encoder_state_create)(encoder.handle, &mut encoder.state, raw_stream),
             )?;
             check(
                 "nvjpegEncoderParamsCreate",
-                (encoder.api.encoder_params_create)(encoder.handle, &mut encoder.params, stream),
+                (encoder.api.encoder_params_create)(encoder.handle, &mut encoder.params, raw_stream),
             )?;
             check(
                 "nvjpegEncoderParamsSetSamplingFactors",
-                (encoder.api.encoder_params_set_sampling_factors)(encoder.params, NVJPEG_CSS_420, stream),
+                (encoder.api.encoder_params_set_sampling_factors)(encoder.params, NVJPEG_CSS_420, raw_stream),
             )?;
             check(
                 "nvjpegEncoderParamsSetOptimizedHuffman",
-                (encoder.api.encoder_params_set_optimized_huffman)(encoder.params, 0, stream),
+                (encoder.api.encoder_params_set_optimized_huffman)(encoder.params, 0, raw_stream),
             )?;
         }
         Ok(encoder)
@@ -223,7 +229,6 @@ fn image_dimensions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gpu::nvjpeg::ffi::NVJPEG_LIBRARIES;
 
     #[test]
     fn quality_must_be_between_1_and_100() {
@@ -265,21 +270,6 @@ mod tests {
         assert_eq!(
             reason(image_dimensions(0x1000, 300_000, 65_536, 720)),
             "a JPEG side is at most 65535 pixels"
-        );
-    }
-
-    #[test]
-    fn new_without_the_library_is_a_typed_error_naming_it() {
-        if NvjpegApi::load().is_ok() {
-            // This machine has nvJPEG; the missing-library path is covered in `ffi`.
-            return;
-        }
-        // SAFETY: a null stream is the default stream; the library is absent anyway.
-        let err = unsafe { NvjpegEncoder::new(ptr::null_mut()) }.unwrap_err();
-        assert!(matches!(err, NvjpegError::LibraryNotFound { .. }), "{err}");
-        assert!(
-            err.to_string().starts_with(&format!("nvJPEG: {}", NVJPEG_LIBRARIES[0])),
-            "{err}"
         );
     }
 }

@@ -50,6 +50,9 @@ pub enum NvjpegError {
         /// What is wrong with it.
         reason: &'static str,
     },
+    /// The stream's CUDA context could not be made current on this thread.
+    #[error("nvJPEG: cannot make the stream's CUDA context current: {0}")]
+    Context(cudarc::driver::DriverError),
 }
 
 /// The symbolic name of an `nvjpegStatus_t`, or `None` for a code nvjpeg.h does not define.
