@@ -18,15 +18,16 @@ use crate::ce_report::CeOutcome;
 use crate::config::Config;
 use crate::flow::messages::{CameraClip, CeJob};
 use crate::mqtt_link::{self, Availability, Inbound, LinkProfile, MqttLinkError, SessionKind};
+use crate::pipeline::ce_loop::{run_ce_loop, CeLoopHooks};
 use crate::pipeline::ce_run::CeDriver;
 use crate::pipeline::Pipeline;
-use crossbeam_channel::{select, Receiver};
+use crossbeam_channel::Receiver;
 use paho_mqtt as mqtt;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Longest time shutdown waits for the jobs in hand.
 const DRAIN_LIMIT: Duration = Duration::from_secs(60);
@@ -132,62 +133,14 @@ struct Worker {
 impl Worker {
     /// Takes jobs until `shutdown`; then leaves the subscription and
     /// finishes the jobs in hand, within the drain limit.
-    fn serve(
-        mut self,
-        pipeline: &Pipeline,
-        config: &Config,
-        inbox: &Receiver<Inbound>,
-        shutdown: &AtomicBool,
-        jobs: &str,
-    ) {
+    fn serve(self, pipeline: &Pipeline, config: &Config, inbox: &Receiver<Inbound>, shutdown: &AtomicBool, jobs: &str) {
         let mut driver = CeDriver::new(pipeline, config.plan.clone());
-        let tick = crossbeam_channel::tick(Duration::from_millis(250));
-        let mut draining_since: Option<Instant> = None;
-        loop {
-            if draining_since.is_none() && shutdown.load(Ordering::Relaxed) {
-                if let Err(err) = self.client.unsubscribe(jobs).wait_for(PUBLISH_LIMIT) {
-                    tracing::warn!("cannot leave {jobs}: {err}");
-                }
-                tracing::info!(
-                    in_hand = driver.in_flight(),
-                    "shutting down: finishing the jobs in hand"
-                );
-                draining_since = Some(Instant::now());
-            }
-            if let Some(since) = draining_since {
-                if driver.in_flight() == 0 {
-                    break;
-                }
-                if since.elapsed() > DRAIN_LIMIT {
-                    tracing::warn!(
-                        in_hand = driver.in_flight(),
-                        "drain time exceeded; the ingest node publishes these jobs again"
-                    );
-                    break;
-                }
-            }
-            let inbox_or_never = if draining_since.is_none() {
-                inbox.clone()
-            } else {
-                crossbeam_channel::never()
-            };
-            select! {
-                recv(inbox_or_never) -> inbound => match inbound {
-                    Ok(Inbound::Message(delivery)) => self.take(&delivery.message, &mut driver),
-                    Ok(Inbound::ConnectionLost) => tracing::warn!("MQTT connection lost; reconnecting"),
-                    Err(_) => break,
-                },
-                recv(pipeline.events()) -> event => {
-                    if let Ok(event) = event {
-                        driver.handle(event);
-                    }
-                },
-                recv(tick) -> _ => {}
-            }
-            for outcome in driver.take_finished() {
-                self.report(outcome);
-            }
-        }
+        let mut serving = Serving {
+            worker: self,
+            shutdown,
+            jobs,
+        };
+        run_ce_loop(pipeline, &mut driver, inbox, &mut serving, DRAIN_LIMIT);
     }
 
     /// Claims a job and submits it (a new attempt of a CE in hand is claimed
@@ -267,5 +220,41 @@ impl Worker {
         if let Err(err) = self.client.publish(message).wait_for(PUBLISH_LIMIT) {
             tracing::error!("cannot publish on {topic}: {err}");
         }
+    }
+}
+
+/// The worker's side of the CE loop.
+struct Serving<'a> {
+    /// The worker.
+    worker: Worker,
+    /// Set on SIGTERM.
+    shutdown: &'a AtomicBool,
+    /// The shared subscription, left when draining.
+    jobs: &'a str,
+}
+
+impl CeLoopHooks for Serving<'_> {
+    type Input = Inbound;
+
+    fn take(&mut self, inbound: Inbound, driver: &mut CeDriver<'_>) {
+        match inbound {
+            Inbound::Message(delivery) => self.worker.take(&delivery.message, driver),
+            Inbound::ConnectionLost => tracing::warn!("MQTT connection lost; reconnecting"),
+        }
+    }
+
+    fn finished(&mut self, outcome: CeOutcome, _driver: &mut CeDriver<'_>) {
+        self.worker.report(outcome);
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.shutdown.load(Ordering::Relaxed)
+    }
+
+    fn draining(&mut self, in_hand: usize) {
+        if let Err(err) = self.worker.client.unsubscribe(self.jobs).wait_for(PUBLISH_LIMIT) {
+            tracing::warn!("cannot leave {}: {err}", self.jobs);
+        }
+        tracing::info!(in_hand, "shutting down: finishing the jobs in hand");
     }
 }

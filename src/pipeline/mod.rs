@@ -6,7 +6,10 @@
 //! - `stages`: metadata-probe, accelerator owner, contour/JSON writer, encoder feeder.
 //! - `ce_run`: drives one or more CEs through the stages (probe → detect →
 //!   sidecars → plan → compile).
+//! - `ce_loop`: the loop of a long-running driver (the service's coordinator, a cluster
+//!   worker): input, events, outcomes, drain.
 
+pub mod ce_loop;
 pub mod ce_run;
 pub mod stage;
 pub mod stages;

@@ -6,11 +6,13 @@
 
 use super::conclusions::{Conclusions, Verdict};
 use super::messages::{ReadyCe, ReviewAnalysis};
+use crate::ce_report::CeOutcome;
 use crate::flow::messages::CeJob;
+use crate::pipeline::ce_loop::{run_ce_loop, CeLoopHooks};
 use crate::pipeline::ce_run::CeDriver;
 use crate::pipeline::Pipeline;
 use crate::timeline::PlanParams;
-use crossbeam_channel::{select, Receiver};
+use crossbeam_channel::{Receiver, TryRecvError};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,14 +32,36 @@ pub fn run_coordinator(
     pipeline: Pipeline,
     params: PlanParams,
     links: CoordinatorLinks,
-    mut conclusions: Conclusions,
+    conclusions: Conclusions,
     drain_limit: Duration,
 ) {
     let mut driver = CeDriver::new(&pipeline, params);
-    // CEs in the pipeline, kept to be submitted again; CEs sent back, with when to retry.
-    let mut submitted: HashMap<String, ReadyCe> = HashMap::new();
-    let mut retry_later: Vec<(Instant, ReadyCe)> = Vec::new();
-    let submit = |driver: &mut CeDriver, submitted: &mut HashMap<String, ReadyCe>, ce: ReadyCe| {
+    let mut coordinator = Coordinator {
+        conclusions,
+        reviews: Some(links.reviews),
+        submitted: HashMap::new(),
+        retry_later: Vec::new(),
+    };
+    run_ce_loop(&pipeline, &mut driver, &links.ready, &mut coordinator, drain_limit);
+    drop(driver);
+    pipeline.shutdown();
+}
+
+/// The coordinator's side of the CE loop.
+struct Coordinator {
+    /// Journals, notifies and judges each outcome.
+    conclusions: Conclusions,
+    /// Frigate's GenAI summaries; `None` once the ingest thread has stopped.
+    reviews: Option<Receiver<ReviewAnalysis>>,
+    /// CEs in the pipeline, kept to be submitted again.
+    submitted: HashMap<String, ReadyCe>,
+    /// CEs sent back (the storage was full), with when to retry.
+    retry_later: Vec<(Instant, ReadyCe)>,
+}
+
+impl Coordinator {
+    /// Submits `ce` to the pipeline and keeps it until its outcome.
+    fn submit(&mut self, driver: &mut CeDriver<'_>, ce: ReadyCe) {
         let job = CeJob::new(
             ce.ce_id.clone(),
             ce.folder.clone(),
@@ -46,63 +70,47 @@ pub fn run_coordinator(
             ce.clips.clone(),
         );
         driver.submit(Arc::new(job), ce.failed.clone(), true);
-        submitted.insert(ce.ce_id.clone(), ce);
-    };
-    let mut ready_open = true;
-    let mut drain_deadline: Option<Instant> = None;
-    let tick = crossbeam_channel::tick(Duration::from_millis(500));
-    // Its sender goes when the ingest thread stops; a closed channel is then never again ready.
-    let mut reviews = Some(links.reviews);
-    while ready_open || driver.in_flight() > 0 {
-        if drain_deadline.is_some_and(|deadline| Instant::now() > deadline) {
-            tracing::warn!(
-                in_flight = driver.in_flight(),
-                "shutdown drain time exceeded; unfinished CEs resume at next start"
-            );
-            break;
+        self.submitted.insert(ce.ce_id.clone(), ce);
+    }
+}
+
+impl CeLoopHooks for Coordinator {
+    type Input = ReadyCe;
+
+    fn take(&mut self, ce: ReadyCe, driver: &mut CeDriver<'_>) {
+        self.conclusions.expect(&ce);
+        self.submit(driver, ce);
+    }
+
+    fn finished(&mut self, outcome: CeOutcome, _driver: &mut CeDriver<'_>) {
+        let ce = self.submitted.remove(&outcome.ce_id);
+        if let (Verdict::RetryAfter(delay), Some(ce)) = (self.conclusions.conclude(&outcome), ce) {
+            self.retry_later.push((Instant::now() + delay, ce));
         }
-        let ready_or_never = if ready_open {
-            links.ready.clone()
-        } else {
-            crossbeam_channel::never()
-        };
-        select! {
-            recv(ready_or_never) -> message => match message {
-                Ok(ce) => {
-                    conclusions.expect(&ce);
-                    submit(&mut driver, &mut submitted, ce);
+    }
+
+    fn turn_ended(&mut self, driver: &mut CeDriver<'_>, taking: bool) {
+        if let Some(reviews) = &self.reviews {
+            loop {
+                match reviews.try_recv() {
+                    Ok(review) => self.conclusions.take_review(review),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.reviews = None;
+                        break;
+                    }
                 }
-                Err(_) => {
-                    ready_open = false;
-                    drain_deadline = Some(Instant::now() + drain_limit);
-                }
-            },
-            recv(pipeline.events()) -> event => {
-                if let Ok(event) = event {
-                    driver.handle(event);
-                }
-            },
-            recv(reviews.clone().unwrap_or_else(crossbeam_channel::never)) -> review => match review {
-                Ok(review) => conclusions.take_review(review),
-                Err(_) => reviews = None,
-            },
-            recv(tick) -> _ => {}
-        }
-        for outcome in driver.take_finished() {
-            let ce = submitted.remove(&outcome.ce_id);
-            if let (Verdict::RetryAfter(delay), Some(ce)) = (conclusions.conclude(&outcome), ce) {
-                retry_later.push((Instant::now() + delay, ce));
             }
         }
-        if ready_open {
+        if taking {
             let now = Instant::now();
-            let (due, later) = retry_later.into_iter().partition(|(at, _)| *at <= now);
-            retry_later = later;
+            let (due, later) = std::mem::take(&mut self.retry_later)
+                .into_iter()
+                .partition(|(at, _)| *at <= now);
+            self.retry_later = later;
             for (_, ce) in due {
-                submit(&mut driver, &mut submitted, ce);
+                self.submit(driver, ce);
             }
         }
     }
-    drop(driver);
-    pipeline.shutdown();
 }
