@@ -1,5 +1,5 @@
-//! Events from the stages back to whoever drives CEs (the `process` command,
-//! later the ingest stage).
+//! Events from the stages back to whoever drives CEs (`pipeline::ce_run`'s driver, run by the
+//! `process` and `bench` commands, the service's coordinator and a cluster worker).
 
 use crate::ai::AnalysisResult;
 use crate::media::probe::ClipMetadata;
