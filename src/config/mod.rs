@@ -30,7 +30,7 @@ pub use crate::frigate::http::FetchSettings;
 pub use cluster::ClusterSettings;
 pub use env::Environment;
 pub use error::ConfigError;
-pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, TensorRtPrecision};
+pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, ServiceChannelCapacities, TensorRtPrecision};
 pub use runtime::{
     AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
     NotificationSettings, SummaryConfig,

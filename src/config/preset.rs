@@ -57,6 +57,37 @@ pub struct ChannelCapacities {
     pub decoded_frames: usize,
 }
 
+/// Capacities of the bounded channels between the service's threads (`run`).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceChannelCapacities {
+    /// Closed CEs and snapshot requests waiting for the fetch stage.
+    pub fetch: usize,
+    /// CEs with their clips on disk waiting for the coordinator (or the cluster dispatcher).
+    pub ready: usize,
+    /// Notifications waiting for the notifier.
+    pub notify: usize,
+    /// Frigate GenAI summaries waiting for the coordinator.
+    pub reviews: usize,
+    /// Cluster claims, results and worker statuses waiting for the dispatcher.
+    pub cluster: usize,
+    /// Cluster jobs waiting to be published.
+    pub outbox: usize,
+}
+
+impl Default for ServiceChannelCapacities {
+    fn default() -> Self {
+        Self {
+            fetch: 64,
+            ready: 64,
+            notify: 256,
+            reviews: 64,
+            cluster: 64,
+            outbox: 256,
+        }
+    }
+}
+
 /// One pipeline preset.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +109,9 @@ pub struct PipelinePreset {
     pub tensorrt: TensorRtPrecision,
     /// Channel capacities.
     pub channels: ChannelCapacities,
+    /// Capacities of the service's channels; absent: the defaults.
+    #[serde(default)]
+    pub service_channels: ServiceChannelCapacities,
 }
 
 impl PipelinePreset {
@@ -117,13 +151,19 @@ impl PipelinePreset {
                 "detect_batch_size must be at least 1",
             ));
         }
-        let capacities = preset.channels;
+        let (capacities, service) = (preset.channels, preset.service_channels);
         let all = [
             capacities.probe,
             capacities.accelerator,
             capacities.writer,
             capacities.encoder,
             capacities.decoded_frames,
+            service.fetch,
+            service.ready,
+            service.notify,
+            service.reviews,
+            service.cluster,
+            service.outbox,
         ];
         if all.contains(&0) {
             return Err(ConfigError::invalid(
@@ -148,6 +188,32 @@ mod tests {
         }
         let cpu = PipelinePreset::resolve("cpu", Path::new("c.yaml")).unwrap();
         assert_eq!(cpu.accelerator, AcceleratorChoice::Cpu);
+    }
+
+    #[test]
+    fn service_channels_default_and_refuse_zero() {
+        let dir = std::env::temp_dir().join(format!("fb-preset-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let base = SHIPPED[0].1.split("service_channels:").next().unwrap().to_string();
+        let without = dir.join("without.yaml");
+        std::fs::write(&without, &base).unwrap();
+        let preset = PipelinePreset::resolve(without.to_str().unwrap(), Path::new("c.yaml")).unwrap();
+        assert_eq!(
+            (preset.service_channels.notify, preset.service_channels.outbox),
+            (256, 256)
+        );
+        let zero = dir.join("zero.yaml");
+        std::fs::write(&zero, format!("{base}service_channels:\n  ready: 0\n")).unwrap();
+        let err = PipelinePreset::resolve(zero.to_str().unwrap(), Path::new("c.yaml")).unwrap_err();
+        assert!(
+            err.to_string().contains("channel capacities must be at least 1"),
+            "{err}"
+        );
+        let four = dir.join("four.yaml");
+        std::fs::write(&four, format!("{base}service_channels:\n  ready: 4\n")).unwrap();
+        let preset = PipelinePreset::resolve(four.to_str().unwrap(), Path::new("c.yaml")).unwrap();
+        assert_eq!((preset.service_channels.ready, preset.service_channels.fetch), (4, 64));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - `notifier`: rate-limited Home Assistant notifications over MQTT.
 //! - `outbox`: publishes the dispatcher's jobs (cluster mode).
 //!
+//! `topology` creates the bounded, gauged channels between them.
 //! `conclusions` ends a processed CE the same way in both modes: journal,
 //! metrics, `clip_ready` and `finalized`.
 //! `resume` re-queues unfinished CEs from their journals at start-up;
@@ -31,6 +32,7 @@ pub mod outbox;
 pub mod resume;
 pub mod retention_thread;
 pub mod shared;
+pub mod topology;
 
 use crate::api::{spawn_api, ApiConfig, ApiError, ApiHooks};
 use crate::assemble::{start_pipeline, StartError};
@@ -52,6 +54,7 @@ use shared::ServiceShared;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use topology::{Edge, ServiceChannels};
 
 /// Longest time shutdown waits for CEs in flight before leaving them to the journal.
 const DRAIN_LIMIT: Duration = Duration::from_secs(60);
@@ -124,6 +127,8 @@ struct ProcessorInputs {
     reviews: Receiver<ReviewAnalysis>,
     /// The cluster's messages (cluster mode).
     cluster: Receiver<Delivery>,
+    /// The dispatcher's jobs out, to the outbox thread (cluster mode).
+    outbox: Edge<paho_mqtt::Message>,
 }
 
 /// Starts the thread that processes CEs: the coordinator around `pipeline`,
@@ -152,7 +157,10 @@ fn spawn_processor(
                 claim: config.cluster.claim_timeout,
                 job: config.cluster.job_timeout,
             };
-            let (outbox, outbox_rx) = crossbeam_channel::unbounded();
+            let Edge {
+                tx: outbox,
+                rx: outbox_rx,
+            } = inputs.outbox;
             let client = link.client.clone();
             let outbox_thread = spawn("outbox", move || outbox::run_outbox(outbox_rx, client));
             let dispatcher = dispatcher::Dispatcher::new(
@@ -196,7 +204,9 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     };
     let shared = ServiceShared::new(metrics);
     let started_at = std::time::Instant::now();
-    let telemetry = pipeline.as_ref().map(|p| p.telemetry().clone()).unwrap_or_default();
+    let channels = ServiceChannels::new(&config.pipeline.service_channels);
+    let mut telemetry = pipeline.as_ref().map(|p| p.telemetry().clone()).unwrap_or_default();
+    telemetry.queues.extend(channels.gauges.iter().cloned());
     let bind = format!("{}:{}", config.api.host, config.api.port);
     let bind = bind
         .parse()
@@ -232,9 +242,30 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     topics.extend(cluster_topics.iter().flat_map(ClusterTopics::ingest_subscriptions));
     let link = mqtt_link::open(&config.mqtt, LinkProfile::service(&config.mqtt, topics))?;
 
-    let (fetch_tx, fetch_rx) = crossbeam_channel::bounded(64);
-    let (ready_tx, ready_rx) = crossbeam_channel::bounded(64);
-    let (notify_tx, notify_rx) = crossbeam_channel::bounded(256);
+    let ServiceChannels {
+        fetch: Edge {
+            tx: fetch_tx,
+            rx: fetch_rx,
+        },
+        ready: Edge {
+            tx: ready_tx,
+            rx: ready_rx,
+        },
+        notify: Edge {
+            tx: notify_tx,
+            rx: notify_rx,
+        },
+        reviews: Edge {
+            tx: reviews_tx,
+            rx: reviews_rx,
+        },
+        cluster: Edge {
+            tx: cluster_tx,
+            rx: cluster_rx,
+        },
+        outbox,
+        gauges: _,
+    } = channels;
 
     let notifications = config.notifications.clone();
     let client = link.client.clone();
@@ -259,8 +290,6 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
             fetch_workers,
         )
     });
-    let (reviews_tx, reviews_rx) = crossbeam_channel::bounded(64);
-    let (cluster_tx, cluster_rx) = crossbeam_channel::bounded(64);
     let conclusions = Conclusions::new(
         ConclusionSettings {
             public_url: config.notifications.public_url.clone(),
@@ -273,6 +302,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         ready: ready_rx,
         reviews: reviews_rx,
         cluster: cluster_rx,
+        outbox,
     };
     let processor = spawn_processor(config, pipeline, &link, inputs, conclusions, &shared);
 
