@@ -249,7 +249,11 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::for_settings(&config.fetch));
     let fetch_workers = config.fetch.workers;
     let (ready_for_fetch, fetch_shared, fetch_stop) = (ready_tx.clone(), shared.clone(), shutdown.clone());
-    let (quick_titles, quick_title_thread) = match config.ai.as_ref().and_then(|ai| Some((ai, ai.quick_title_delay?))) {
+    let (quick_titles, quick_title_thread) = match config
+        .ai
+        .as_ref()
+        .and_then(|ai| ai.quick_title_delay.map(|delay| (ai, delay)))
+    {
         Some((ai, delay)) => {
             let (jobs, jobs_rx) = crossbeam_channel::unbounded();
             let (client, notify, shared) = (crate::assemble::ai_client(ai), notify_tx.clone(), shared.clone());

@@ -32,7 +32,12 @@ pub struct QuickTitleJob {
 }
 
 /// Runs until `jobs` closes, titling each job at its time, in order.
-pub fn run_quick_titles(jobs: Receiver<QuickTitleJob>, ai: AiClient, notify: Sender<NotifyRequest>, shared: ServiceShared) {
+pub fn run_quick_titles(
+    jobs: Receiver<QuickTitleJob>,
+    ai: AiClient,
+    notify: Sender<NotifyRequest>,
+    shared: ServiceShared,
+) {
     let mut waiting: VecDeque<QuickTitleJob> = VecDeque::new();
     loop {
         let wait = waiting.front().map_or(Duration::from_secs(3600), |job| {

@@ -229,7 +229,10 @@ fn the_new_notification_carries_the_snapshot_within_2_s_while_an_export_is_under
         format!("/files/events/{folder_name}/side/snapshot.jpg"),
         "{first}"
     );
-    assert!(waited <= Duration::from_secs(2), "the picture came {waited:?} after the event");
+    assert!(
+        waited <= Duration::from_secs(2),
+        "the picture came {waited:?} after the event"
+    );
     assert_eq!(
         rig.frigate.live_exports().len(),
         1,

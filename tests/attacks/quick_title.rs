@@ -56,13 +56,18 @@ fn the_quick_title_from_the_snapshot_replaces_the_new_notification() {
     );
     let _service = rig.start_logged_service(&rig.dir.path().join("service.log"));
 
-    rig.observer
-        .publish("frigate/events", &frigate_event("new", &event_id, "side", now() - 1.0, None));
+    rig.observer.publish(
+        "frigate/events",
+        &frigate_event("new", &event_id, "side", now() - 1.0, None),
+    );
     let seen = notifications_until(&rig, Duration::from_secs(60), |n| n["status"] == "snapshot_ready");
     let (new, titled) = (&seen[0], seen.last().unwrap());
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(new["status"], "new", "{new}");
-    assert!(new["image_url"].as_str().unwrap().ends_with("/side/snapshot.jpg"), "{new}");
+    assert!(
+        new["image_url"].as_str().unwrap().ends_with("/side/snapshot.jpg"),
+        "{new}"
+    );
     assert_eq!(titled["title"], "Person waiting at the side gate", "{titled}");
     assert_eq!(titled["message"], "A person stands at the gate.", "{titled}");
     assert_eq!(titled["tag"], new["tag"], "{titled}");
@@ -98,15 +103,20 @@ fn with_quick_titles_off_no_request_is_made() {
     );
     let _service = rig.start_logged_service(&rig.dir.path().join("service.log"));
 
-    rig.observer
-        .publish("frigate/events", &frigate_event("new", &event_id, "side", now() - 1.0, None));
+    rig.observer.publish(
+        "frigate/events",
+        &frigate_event("new", &event_id, "side", now() - 1.0, None),
+    );
     let seen = notifications_until(&rig, Duration::from_secs(60), |n| n["status"] == "new");
     assert!(seen[0]["image_url"].is_string(), "{seen:?}");
     // Turned on, the title would be asked for at once (no delay); nothing may come in 5 s.
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         if let Ok(Some(message)) = rig.observer.notifications.recv_timeout(Duration::from_millis(100)) {
-            panic!("unexpected notification: {}", String::from_utf8_lossy(message.payload()));
+            panic!(
+                "unexpected notification: {}",
+                String::from_utf8_lossy(message.payload())
+            );
         }
     }
     assert_eq!(stub.seen(), 0, "the endpoint was asked");
