@@ -24,7 +24,7 @@ use crate::ce_folder::camera_dir;
 use crate::frigate::http::FrigateClient;
 use crate::metrics::{CeStage, ErrorKind};
 use crate::notify::{CeFacts, Milestone};
-use crossbeam_channel::{select, Receiver, Sender};
+use crossbeam_channel::{select, Receiver, Sender, TrySendError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -46,9 +46,12 @@ pub struct Links {
     pub quick_titles: Option<QuickTitles>,
 }
 
+/// Most snapshots waiting for their quick title; beyond it a new CE gets none.
+pub const QUICK_TITLE_QUEUE: usize = 64;
+
 /// The quick-title thread's inbox and how long after its snapshot a CE is titled.
 pub struct QuickTitles {
-    /// Snapshots to title.
+    /// Snapshots to title (bounded: see [`QUICK_TITLE_QUEUE`]).
     pub jobs: Sender<QuickTitleJob>,
     /// `ai.quick_title_delay_seconds`.
     pub delay: Duration,
@@ -104,12 +107,16 @@ fn fetch_snapshot(client: &FrigateClient, job: &SnapshotJob, links: &Links, shar
         journal: None,
     });
     if let Some(quick_titles) = &links.quick_titles {
-        let _ = quick_titles.jobs.send(QuickTitleJob {
+        let title_job = QuickTitleJob {
             facts,
             folder: job.folder.clone(),
             snapshot: dest,
             due: Instant::now() + quick_titles.delay,
-        });
+        };
+        // Never blocks the lane: a full queue means the endpoint is far behind.
+        if let Err(TrySendError::Full(_)) = quick_titles.jobs.try_send(title_job) {
+            tracing::warn!(ce = %job.ce_id, "no quick title: too many snapshots waiting for one");
+        }
     }
 }
 

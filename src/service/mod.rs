@@ -255,7 +255,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         .and_then(|ai| ai.quick_title_delay.map(|delay| (ai, delay)))
     {
         Some((ai, delay)) => {
-            let (jobs, jobs_rx) = crossbeam_channel::unbounded();
+            let (jobs, jobs_rx) = crossbeam_channel::bounded(fetch::QUICK_TITLE_QUEUE);
             let (client, notify, shared) = (crate::assemble::ai_client(ai), notify_tx.clone(), shared.clone());
             let thread = spawn("quick-title", move || {
                 quick_title::run_quick_titles(jobs_rx, client, notify, shared)
