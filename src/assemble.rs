@@ -9,7 +9,7 @@ use crate::accelerator::nvidia::NvidiaBackendFactory;
 use crate::accelerator::selection::{select_backends, BackendPlan, SelectionError};
 use crate::accelerator::BackendFactory;
 use crate::ai::{AiClient, AiSettings};
-use crate::config::{AcceleratorChoice, Config};
+use crate::config::{AcceleratorChoice, AiConfig, Config};
 use crate::detect::labels::Labels;
 use crate::encode::ffmpeg_pipe::FfmpegEncoderFactory;
 use crate::encode::{PixelFormat, VideoFormat};
@@ -30,6 +30,13 @@ pub enum StartError {
     /// A stage failed to start.
     #[error("{0}")]
     Stage(String),
+}
+
+/// The AI endpoint's client for `ai`: the analysis' and the quick titles' (each its own hourly cap).
+pub fn ai_client(ai: &AiConfig) -> AiClient {
+    let mut settings = AiSettings::new(&ai.base_url, ai.api_key.clone(), &ai.model);
+    settings.frames_per_hour_cap = ai.frames_per_hour_cap;
+    AiClient::new(settings)
 }
 
 /// One accelerator owner per GPU of the plan, or one CPU owner.
@@ -82,11 +89,7 @@ pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartE
             fps: config.summary.fps,
         },
         frame_interval: detector.frame_interval,
-        ai: config.ai.as_ref().map(|ai| {
-            let mut settings = AiSettings::new(&ai.base_url, ai.api_key.clone(), &ai.model);
-            settings.frames_per_hour_cap = ai.frames_per_hour_cap;
-            AiClient::new(settings)
-        }),
+        ai: config.ai.as_ref().map(ai_client),
     };
     let pipeline = Pipeline::start(parts).map_err(StartError::Stage)?;
     Ok((pipeline, backends))

@@ -92,7 +92,7 @@ fn per_camera_event_filters_decide_which_events_open_a_ce() {
     let rig = Rig::start(
         "event-filters",
         frigate_with_sample_clips(&[]),
-        "  quick_title_enabled: true\ncameras:\n  - name: front_door\n    event_filters:\n      tracked_zones: [Porch]\n  - name: driveway\nevent_filters:\n  tracked_zones: [street]\n",
+        "  ffmpeg_timeout_seconds: 60\ncameras:\n  - name: front_door\n    event_filters:\n      tracked_zones: [Porch]\n  - name: driveway\nevent_filters:\n  tracked_zones: [street]\n",
     );
     let log = rig.dir.path().join("service.log");
     let _service = rig.start_logged_service(&log);
@@ -124,7 +124,7 @@ fn per_camera_event_filters_decide_which_events_open_a_ce() {
 
     let text = std::fs::read_to_string(&log).unwrap();
     let warning = format!(
-        "{}: settings not supported, ignored: settings.quick_title_enabled",
+        "{}: settings not supported, ignored: settings.ffmpeg_timeout_seconds",
         rig.config.display()
     );
     assert_eq!(

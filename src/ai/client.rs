@@ -1,4 +1,5 @@
-//! The OpenAI-compatible chat-completions client that sends the AI frames (SPEC §8).
+//! The OpenAI-compatible chat-completions client that sends the AI frames (SPEC §8) and new CEs'
+//! snapshots for their quick title.
 //!
 //! Owns the request (URL, headers, body), the timeout, the single retry and the hourly frame
 //! cap. It renders nothing and writes no files; the answer is parsed by `parse`. The API key is
@@ -17,6 +18,7 @@ use super::frame_render::AiFrameJpeg;
 use super::hourly_cap::HourlyFrameCap;
 use super::parse::{parse_chat_completion, AnalysisResult};
 use super::prompt::{user_text, AnalysisContext, SYSTEM_PROMPT};
+use super::quick_title::{quick_title_text, QuickTitle, QUICK_TITLE_PROMPT};
 
 /// How long one request may take, sending the images included (SPEC §8).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -121,11 +123,27 @@ impl AiClient {
         if frames.is_empty() {
             return Err(AiError::NoFrames);
         }
+        let text = user_text(context, frames.len());
+        let jpegs: Vec<&[u8]> = frames.iter().map(|frame| frame.jpeg.as_slice()).collect();
+        self.ask(SYSTEM_PROMPT, &text, &jpegs)
+    }
+
+    /// Asks for the quick title of a new CE from `snapshot` (a JPEG) of `label` on `camera`:
+    /// one image, counted against the hourly cap like an analysis frame, retried as
+    /// [`AiClient::analyze`] is.
+    pub fn quick_title(&self, snapshot: &[u8], camera: &str, label: &str) -> Result<QuickTitle, AiError> {
+        self.ask(QUICK_TITLE_PROMPT, &quick_title_text(camera, label), &[snapshot])
+            .map(QuickTitle::from)
+    }
+
+    /// Reserves `jpegs` in the hourly cap, sends them after `text` with the `system` prompt and
+    /// parses the answer; a transport error or 5xx answer is retried once at once.
+    fn ask(&self, system: &str, text: &str, jpegs: &[&[u8]]) -> Result<AnalysisResult, AiError> {
         self.cap
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .try_reserve(frames.len(), Instant::now())?;
-        let body = self.request_body(frames, context);
+            .try_reserve(jpegs.len(), Instant::now())?;
+        let body = self.request_body(system, text, jpegs);
         let answer = match self.post(&body) {
             Err(error) if is_retryable(&error) => self.post(&body),
             first => first,
@@ -133,19 +151,19 @@ impl AiClient {
         parse_chat_completion(&answer)
     }
 
-    /// The chat-completions body: system prompt, then the user text followed by one
-    /// `data:image/jpeg;base64,` image per frame.
-    fn request_body(&self, frames: &[AiFrameJpeg], context: &AnalysisContext) -> Vec<u8> {
-        let text = json!({"type": "text", "text": user_text(context, frames.len())});
-        let images = frames.iter().map(|frame| {
-            let url = format!("data:image/jpeg;base64,{}", BASE64.encode(&frame.jpeg));
+    /// The chat-completions body: the `system` prompt, then the user `text` followed by one
+    /// `data:image/jpeg;base64,` image per JPEG.
+    fn request_body(&self, system: &str, text: &str, jpegs: &[&[u8]]) -> Vec<u8> {
+        let text = json!({"type": "text", "text": text});
+        let images = jpegs.iter().map(|jpeg| {
+            let url = format!("data:image/jpeg;base64,{}", BASE64.encode(jpeg));
             json!({"type": "image_url", "image_url": {"url": url}})
         });
         let user_content: Vec<Value> = std::iter::once(text).chain(images).collect();
         json!({
             "model": self.settings.model,
             "messages": [
-                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "system", "content": system},
                 {"role": "user", "content": user_content},
             ],
             "temperature": TEMPERATURE,

@@ -5,6 +5,7 @@
 //! - `prompt`: the system prompt and the user text.
 //! - `client`: the chat-completions request, timeout, retry and hourly cap.
 //! - `hourly_cap`: the rolling count of frames sent per hour.
+//! - `quick_title`: the prompt and result of a new CE's quick title from its snapshot.
 //! - `parse`: the lenient reading of the answer into `AnalysisResult`.
 //! - `error`: `AiError`, why an analysis produced no result.
 //! - `outputs`: `ai_frame_analysis/` frames and manifest, `analysis_result.json`.
@@ -18,6 +19,7 @@ pub mod hourly_cap;
 pub mod outputs;
 pub mod parse;
 pub mod prompt;
+pub mod quick_title;
 
 pub use client::{AiClient, AiSettings};
 pub use error::AiError;
@@ -30,3 +32,4 @@ pub use outputs::{
 };
 pub use parse::AnalysisResult;
 pub use prompt::AnalysisContext;
+pub use quick_title::QuickTitle;

@@ -53,6 +53,8 @@ impl Config {
                 "api_key": masked(&ai.api_key),
                 "model": ai.model,
                 "frames_per_hour_cap": ai.frames_per_hour_cap,
+                "quick_title_enabled": ai.quick_title_delay.is_some(),
+                "quick_title_delay_seconds": ai.quick_title_delay.map(|delay| delay.as_secs_f64()),
             }),
             None => json!({"enabled": false}),
         };

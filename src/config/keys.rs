@@ -74,6 +74,8 @@ pub const PRODUCT_KEYS: &[&str] = &[
     "ai.api_key",
     "ai.model",
     "ai.frames_per_hour_cap",
+    "ai.quick_title_enabled",
+    "ai.quick_title_delay_seconds",
     "cluster.enabled",
     "cluster.topic",
     "cluster.group",

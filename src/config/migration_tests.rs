@@ -69,6 +69,7 @@ fn a_full_previous_config_is_mapped_and_the_rest_named_in_one_warning() {
     assert_eq!(ai.model, "gemini-2.5-flash-lite");
     assert_eq!(ai.api_key.as_deref(), Some("gemini-secret-key"));
     assert_eq!(ai.frames_per_hour_cap, 150);
+    assert_eq!(ai.quick_title_delay, None, "quick_title_enabled: false");
     let plan = &config.plan;
     assert_eq!(config.detector.frame_interval, 4);
     assert_eq!(plan.ai_max_frames, 30);
@@ -110,8 +111,7 @@ fn a_full_previous_config_is_mapped_and_the_rest_named_in_one_warning() {
          settings.daily_report_retention_days, settings.daily_report_schedule_hour, \
          settings.report_prompt_file, settings.report_known_person_name, \
          settings.gemini_max_concurrent_analyses, settings.save_ai_frames, \
-         settings.create_ai_analysis_zip, settings.quick_title_delay_seconds, \
-         settings.quick_title_enabled, ha.base_url, ha.url, ha.token, ha.gemini_cost_entity, \
+         settings.create_ai_analysis_zip, ha.base_url, ha.url, ha.token, ha.gemini_cost_entity, \
          ha.gemini_tokens_entity, notifications.pushover.enabled, \
          notifications.pushover.pushover_user_key, notifications.pushover.pushover_api_token, \
          notifications.pushover.device, notifications.pushover.default_sound, \
@@ -171,6 +171,24 @@ fn this_products_key_wins_over_the_previous_one_with_a_warning() {
             "ai.base_url and gemini.proxy_url are both set: ai.base_url is used, gemini.proxy_url ignored",
         ]
     );
+}
+
+#[test]
+fn the_previous_quick_title_keys_set_the_quick_title_and_default_to_on_after_4_s() {
+    let ai_delay = |extra: &str| {
+        let file = write_config(&format!(
+            "pipeline: cpu\nai:\n  base_url: http://ai:1\nsettings:\n  ai_mode: external_api\n{extra}"
+        ));
+        let config = Config::load_in(file.path(), &Environment::default()).unwrap();
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+        config.ai.unwrap().quick_title_delay
+    };
+    assert_eq!(ai_delay(""), Some(std::time::Duration::from_secs(4)));
+    assert_eq!(
+        ai_delay("  quick_title_enabled: true\n  quick_title_delay_seconds: 6\n"),
+        Some(std::time::Duration::from_secs(6))
+    );
+    assert_eq!(ai_delay("  quick_title_enabled: false\n"), None);
 }
 
 #[test]

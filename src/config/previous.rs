@@ -70,8 +70,11 @@ pub const PREVIOUS_KEYS: &[(&str, Fate)] = &[
         "settings.gemini_frames_per_hour_cap",
         Fate::MovedTo("ai.frames_per_hour_cap"),
     ),
-    ("settings.quick_title_delay_seconds", Fate::Unsupported),
-    ("settings.quick_title_enabled", Fate::Unsupported),
+    (
+        "settings.quick_title_delay_seconds",
+        Fate::MovedTo("ai.quick_title_delay_seconds"),
+    ),
+    ("settings.quick_title_enabled", Fate::MovedTo("ai.quick_title_enabled")),
     ("settings.ai_mode", Fate::Same),
     ("ha.base_url", Fate::Unsupported),
     ("ha.url", Fate::Unsupported),

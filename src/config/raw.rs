@@ -68,6 +68,10 @@ pub struct RawAi {
     pub model: Option<String>,
     /// Most frames sent per rolling hour.
     pub frames_per_hour_cap: Option<usize>,
+    /// Ask for a quick title from a new CE's snapshot.
+    pub quick_title_enabled: Option<bool>,
+    /// Seconds after the snapshot before the quick title is asked for.
+    pub quick_title_delay_seconds: Option<f64>,
 }
 
 /// `network.*`

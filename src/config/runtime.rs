@@ -142,6 +142,9 @@ pub struct AiConfig {
     pub model: String,
     /// Most frames sent per rolling hour.
     pub frames_per_hour_cap: usize,
+    /// When set, the wait after a new CE's snapshot before a quick title is asked of the
+    /// endpoint (`ai.quick_title_enabled`, `ai.quick_title_delay_seconds`).
+    pub quick_title_delay: Option<Duration>,
 }
 
 impl std::fmt::Debug for AiConfig {
@@ -151,6 +154,7 @@ impl std::fmt::Debug for AiConfig {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("model", &self.model)
             .field("frames_per_hour_cap", &self.frames_per_hour_cap)
+            .field("quick_title_delay", &self.quick_title_delay)
             .finish()
     }
 }
@@ -616,6 +620,15 @@ impl Config {
                     api_key: env_override("AI_API_KEY").or(raw_ai.api_key).filter(|k| !k.is_empty()),
                     model: raw_ai.model.unwrap_or_else(|| "gemini-2.5-flash".into()),
                     frames_per_hour_cap: raw_ai.frames_per_hour_cap.unwrap_or(200),
+                    quick_title_delay: if raw_ai.quick_title_enabled.unwrap_or(true) {
+                        Some(Duration::from_secs_f64(non_negative(
+                            "ai.quick_title_delay_seconds",
+                            raw_ai.quick_title_delay_seconds,
+                            4.0,
+                        )?))
+                    } else {
+                        None
+                    },
                 })
             }
             (true, None) => {

@@ -42,6 +42,14 @@ pub enum Milestone {
     New,
     /// The first event's snapshot is available.
     SnapshotReady,
+    /// A quick title of the CE was written from its snapshot (status `snapshot_ready`, as the
+    /// previous service sent it).
+    QuickTitle {
+        /// The headline.
+        title: String,
+        /// A sentence or two on what the snapshot shows.
+        description: String,
+    },
     /// The event was too short and was dropped.
     Discarded,
     /// The event was too long; the CE was canceled.
@@ -62,7 +70,7 @@ impl Milestone {
     pub fn status(&self) -> Status {
         match self {
             Milestone::New => Status::New,
-            Milestone::SnapshotReady => Status::SnapshotReady,
+            Milestone::SnapshotReady | Milestone::QuickTitle { .. } => Status::SnapshotReady,
             Milestone::Discarded => Status::Discarded,
             Milestone::Canceled => Status::Canceled,
             Milestone::ClipReady => Status::ClipReady,
@@ -158,7 +166,9 @@ fn text(milestone: &Milestone, facts: &CeFacts) -> (String, String) {
                 headline,
             )
         }
-        Milestone::Finalized { title, description } => (title.clone(), description.clone()),
+        Milestone::QuickTitle { title, description } | Milestone::Finalized { title, description } => {
+            (title.clone(), description.clone())
+        }
     }
 }
 
@@ -306,6 +316,23 @@ mod tests {
         assert!(!calm.critical);
         assert!(threat.critical);
         assert_eq!(threat.threat_level, 2);
+    }
+
+    #[test]
+    fn a_quick_title_is_a_snapshot_ready_with_the_titles_words() {
+        let mut builder = NotificationBuilder::new();
+        builder.build(&Milestone::New, &facts("ce_1_aa"), 0.0);
+        let quick = Milestone::QuickTitle {
+            title: "Person with a parcel".to_string(),
+            description: "A person carries a box to the door.".to_string(),
+        };
+        let n = builder.build(&quick, &facts("ce_1_aa"), 4.0);
+        assert_eq!(n.status, Status::SnapshotReady);
+        assert_eq!(n.title, "Person with a parcel");
+        assert_eq!(n.message, "A person carries a box to the door.");
+        assert_eq!(n.tag, "frigate_ce_1_aa");
+        assert_eq!(n.clear_tag.as_deref(), Some("frigate_ce_1_aa"));
+        assert_eq!(n.image_url.as_deref(), Some("http://host/snap.jpg"));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The fetch stage: owns the HTTP client to Frigate and the threads that use it.
 //!
 //! - The snapshot lane: one thread that downloads the snapshot of each new CE's first event and
-//!   announces it, so a snapshot never waits behind clip exports.
+//!   announces it (the notifier puts it on the CE's `new` notification, see `first_picture`), so a
+//!   snapshot never waits behind clip exports; then hands it to the quick-title thread, when
+//!   there is one.
 //! - The clip workers (`settings.fetch_workers`): each downloads one camera's clip at a time, within
 //!   the clip deadline and size cap, so one slow camera or CE does not hold up the clips of others.
 //! - The stage thread ([`run_fetch`]): takes closed CEs (skipping clips already fetched before a
@@ -15,17 +17,19 @@
 use super::fetch_board::{ClipTask, FetchBoard};
 use super::messages::{FetchRequest, NotifyRequest, ReadyCe, SnapshotJob};
 use super::notifier::now_epoch;
+use super::quick_title::QuickTitleJob;
 use super::shared::ServiceShared;
 use crate::ce::journal::{self, JournalStep};
 use crate::ce_folder::camera_dir;
 use crate::frigate::http::FrigateClient;
 use crate::metrics::{CeStage, ErrorKind};
 use crate::notify::{CeFacts, Milestone};
-use crossbeam_channel::{select, Receiver, Sender};
+use crossbeam_channel::{select, Receiver, Sender, TrySendError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// File name of a camera's clip inside its folder.
 pub fn clip_file_name(camera: &str) -> String {
@@ -38,6 +42,19 @@ pub struct Links {
     pub notify: Sender<NotifyRequest>,
     /// Base URL of this service's files (`network.public_url`).
     pub public_url: String,
+    /// Where saved snapshots go to be titled, when quick titles are on.
+    pub quick_titles: Option<QuickTitles>,
+}
+
+/// Most snapshots waiting for their quick title; beyond it a new CE gets none.
+pub const QUICK_TITLE_QUEUE: usize = 64;
+
+/// The quick-title thread's inbox and how long after its snapshot a CE is titled.
+pub struct QuickTitles {
+    /// Snapshots to title (bounded: see [`QUICK_TITLE_QUEUE`]).
+    pub jobs: Sender<QuickTitleJob>,
+    /// `ai.quick_title_delay_seconds`.
+    pub delay: Duration,
 }
 
 /// The result of one clip download, from a worker to the stage thread.
@@ -86,9 +103,21 @@ fn fetch_snapshot(client: &FrigateClient, job: &SnapshotJob, links: &Links, shar
     };
     let _ = links.notify.send(NotifyRequest {
         milestone: Milestone::SnapshotReady,
-        facts,
+        facts: facts.clone(),
         journal: None,
     });
+    if let Some(quick_titles) = &links.quick_titles {
+        let title_job = QuickTitleJob {
+            facts,
+            folder: job.folder.clone(),
+            snapshot: dest,
+            due: Instant::now() + quick_titles.delay,
+        };
+        // Never blocks the lane: a full queue means the endpoint is far behind.
+        if let Err(TrySendError::Full(_)) = quick_titles.jobs.try_send(title_job) {
+            tracing::warn!(ce = %job.ce_id, "no quick title: too many snapshots waiting for one");
+        }
+    }
 }
 
 /// Downloads one camera's clip into `<CE folder>/<camera>/`.

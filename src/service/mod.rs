@@ -8,7 +8,10 @@
 //! - `coordinator`: the pipeline (probe → accelerator → writer/encoder) per
 //!   CE; in cluster mode `dispatcher` instead, which publishes each CE as a
 //!   job for the workers (`crate::cluster`) and takes their results.
-//! - `notifier`: rate-limited Home Assistant notifications over MQTT.
+//! - `quick_title`: a quick AI title for each new CE from its snapshot, when
+//!   the AI analysis and `ai.quick_title_enabled` are on.
+//! - `notifier`: rate-limited Home Assistant notifications over MQTT; a CE's
+//!   `new` waits briefly for its snapshot (`first_picture`).
 //! - `outbox`: publishes the dispatcher's jobs (cluster mode).
 //!
 //! `topology` creates the bounded, gauged channels between them.
@@ -25,10 +28,12 @@ pub mod coordinator;
 pub mod dispatcher;
 pub mod fetch;
 pub mod fetch_board;
+pub mod first_picture;
 pub mod ingest;
 pub mod messages;
 pub mod notifier;
 pub mod outbox;
+pub mod quick_title;
 pub mod resume;
 pub mod retention_thread;
 pub mod shared;
@@ -275,9 +280,25 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::for_settings(&config.fetch));
     let fetch_workers = config.fetch.workers;
     let (ready_for_fetch, fetch_shared, fetch_stop) = (ready_tx.clone(), shared.clone(), shutdown.clone());
+    let (quick_titles, quick_title_thread) = match config
+        .ai
+        .as_ref()
+        .and_then(|ai| ai.quick_title_delay.map(|delay| (ai, delay)))
+    {
+        Some((ai, delay)) => {
+            let (jobs, jobs_rx) = crossbeam_channel::bounded(fetch::QUICK_TITLE_QUEUE);
+            let (client, notify, shared) = (crate::assemble::ai_client(ai), notify_tx.clone(), shared.clone());
+            let thread = spawn("quick-title", move || {
+                quick_title::run_quick_titles(jobs_rx, client, notify, shared)
+            });
+            (Some(fetch::QuickTitles { jobs, delay }), Some(thread))
+        }
+        None => (None, None),
+    };
     let links = fetch::Links {
         notify: notify_tx.clone(),
         public_url: config.notifications.public_url.clone(),
+        quick_titles,
     };
     let fetcher = spawn("fetch", move || {
         fetch::run_fetch(
@@ -374,6 +395,9 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     tracing::info!("shutting down: draining fetches, consolidated events and notifications in flight");
     ingest_draining.store(true, Ordering::Relaxed);
     let _ = fetcher.join();
+    if let Some(quick_title_thread) = quick_title_thread {
+        let _ = quick_title_thread.join();
+    }
     let _ = processor.join();
     let _ = notifier.join();
     if started.is_ok() {

@@ -1,5 +1,6 @@
 //! The notifier thread: owns the Home Assistant notification state (the
-//! previous tag of each CE, the rate limiter) and publishes over MQTT.
+//! previous tag of each CE, the `new` notifications waiting for their picture
+//! (`first_picture`), the rate limiter) and publishes over MQTT.
 //!
 //! A notification the journal tracks (a request with a journal folder) is
 //! journaled as `notified` only once the broker accepted it (its QoS 1
@@ -8,6 +9,7 @@
 //! one still unsent when the service stops stays due in the journal and is
 //! sent after the next start. It never journals anything else.
 
+use super::first_picture::FirstPicture;
 use super::messages::NotifyRequest;
 use crate::ce::journal::{self, JournalStep};
 use crate::notify::{Notification, NotificationBuilder, RateLimiter, Status};
@@ -64,12 +66,33 @@ impl AwaitingConfirmation {
     }
 }
 
+/// Builds `request`'s notification and offers it to the rate limit; a journaled one is
+/// expected to be confirmed by the broker.
+fn offer(
+    request: NotifyRequest,
+    builder: &mut NotificationBuilder,
+    awaiting: &mut AwaitingConfirmation,
+    limiter: &mut RateLimiter,
+) {
+    let notification = builder.build(&request.milestone, &request.facts, now_epoch());
+    if let Some(folder) = request.journal {
+        awaiting.expect(&notification.event_id, notification.status, folder);
+    }
+    limiter.offer(notification, now_epoch());
+}
+
+/// Seconds from `now` until `at`, as a wait of at most one second.
+fn wait_until(at: f64, now: f64) -> Duration {
+    Duration::from_secs_f64((at - now).clamp(0.0, 1.0))
+}
+
 /// Runs until `requests` closes and every queued notification has gone out
 /// (or failed to: a journaled one is then sent after the next start).
 pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient, topic: String, enabled: bool) {
     let mut builder = NotificationBuilder::new();
     let mut limiter = RateLimiter::new();
     let mut awaiting = AwaitingConfirmation::default();
+    let mut first_picture = FirstPicture::default();
     let mut waiting_for_broker: VecDeque<Notification> = VecDeque::new();
     let mut open = true;
     // Once stopping, a failed publish ends the wait for the broker: what is left is for the next start.
@@ -79,20 +102,28 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
         || (!waiting_for_broker.is_empty() && client.is_connected() && !given_up)
     {
         let now = now_epoch();
-        let wait = limiter.next_ready_at().map_or(Duration::from_secs(1), |at| {
-            Duration::from_secs_f64((at - now).clamp(0.0, 1.0))
-        });
+        let wait = [limiter.next_ready_at(), first_picture.next_due()]
+            .into_iter()
+            .flatten()
+            .map(|at| wait_until(at, now))
+            .fold(Duration::from_secs(1), Duration::min);
         match requests.recv_timeout(wait) {
             Ok(request) if enabled => {
-                let notification = builder.build(&request.milestone, &request.facts, now_epoch());
-                if let Some(folder) = request.journal {
-                    awaiting.expect(&notification.event_id, notification.status, folder);
+                for request in first_picture.take(request, now_epoch()) {
+                    offer(request, &mut builder, &mut awaiting, &mut limiter);
                 }
-                limiter.offer(notification, now_epoch());
             }
             Ok(_) => {}
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => open = false,
+        }
+        let released = if open {
+            first_picture.due(now_epoch())
+        } else {
+            first_picture.release_all()
+        };
+        for request in released {
+            offer(request, &mut builder, &mut awaiting, &mut limiter);
         }
         while let Some(notification) = limiter.poll(now_epoch()) {
             waiting_for_broker.push_back(notification);
