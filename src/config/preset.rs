@@ -73,6 +73,10 @@ pub struct ServiceChannelCapacities {
     pub cluster: usize,
     /// Cluster jobs waiting to be published.
     pub outbox: usize,
+    /// New CEs' snapshots waiting for the snapshot lane.
+    pub snapshots: usize,
+    /// Snapshots waiting for their quick AI title.
+    pub quick_titles: usize,
 }
 
 impl Default for ServiceChannelCapacities {
@@ -84,6 +88,8 @@ impl Default for ServiceChannelCapacities {
             reviews: 64,
             cluster: 64,
             outbox: 256,
+            snapshots: 64,
+            quick_titles: 64,
         }
     }
 }
@@ -164,6 +170,8 @@ impl PipelinePreset {
             service.reviews,
             service.cluster,
             service.outbox,
+            service.snapshots,
+            service.quick_titles,
         ];
         if all.contains(&0) {
             return Err(ConfigError::invalid(

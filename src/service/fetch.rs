@@ -19,6 +19,7 @@ use super::messages::{FetchRequest, NotifyRequest, ReadyCe, SnapshotJob};
 use super::notifier::now_epoch;
 use super::quick_title::QuickTitleJob;
 use super::shared::ServiceShared;
+use super::topology::Edge;
 use crate::ce::journal::{self, JournalStep};
 use crate::ce_folder::camera_dir;
 use crate::frigate::http::FrigateClient;
@@ -36,8 +37,16 @@ pub fn clip_file_name(camera: &str) -> String {
     format!("{camera}-1.mp4")
 }
 
-/// Where the fetch stage sends snapshot notifications, and how it links files.
+/// The snapshot lane's channel and where the lane sends what it saved.
 pub struct Links {
+    /// The lane's channel (`service_channels.snapshots`).
+    pub snapshot_lane: Edge<SnapshotJob>,
+    /// Where saved snapshots are announced.
+    pub snapshots: SnapshotLinks,
+}
+
+/// Where the snapshot lane sends snapshot notifications, and how it links files.
+pub struct SnapshotLinks {
     /// Notifications out.
     pub notify: Sender<NotifyRequest>,
     /// Base URL of this service's files (`network.public_url`).
@@ -46,12 +55,10 @@ pub struct Links {
     pub quick_titles: Option<QuickTitles>,
 }
 
-/// Most snapshots waiting for their quick title; beyond it a new CE gets none.
-pub const QUICK_TITLE_QUEUE: usize = 64;
-
 /// The quick-title thread's inbox and how long after its snapshot a CE is titled.
 pub struct QuickTitles {
-    /// Snapshots to title (bounded: see [`QUICK_TITLE_QUEUE`]).
+    /// Snapshots to title (bounded by `service_channels.quick_titles`; beyond it a new CE gets
+    /// no title).
     pub jobs: Sender<QuickTitleJob>,
     /// `ai.quick_title_delay_seconds`.
     pub delay: Duration,
@@ -66,7 +73,7 @@ struct ClipDone {
 }
 
 /// Downloads the snapshot of a new CE's first event and announces it.
-fn fetch_snapshot(client: &FrigateClient, job: &SnapshotJob, links: &Links, shared: &ServiceShared) {
+fn fetch_snapshot(client: &FrigateClient, job: &SnapshotJob, links: &SnapshotLinks, shared: &ServiceShared) {
     if !job.folder.is_dir() {
         // Discarded or canceled since it opened: its folder must not come back.
         return;
@@ -195,7 +202,13 @@ pub fn run_fetch(
     workers: usize,
 ) {
     let client = Arc::new(client);
-    let (snapshot_tx, snapshot_rx) = crossbeam_channel::unbounded::<SnapshotJob>();
+    let Links {
+        snapshot_lane: Edge {
+            tx: snapshot_tx,
+            rx: snapshot_rx,
+        },
+        snapshots: links,
+    } = links;
     let snapshot_lane = {
         let (client, shared) = (client.clone(), shared.clone());
         spawn("fb-snapshots".into(), move || {
@@ -204,9 +217,10 @@ pub fn run_fetch(
             }
         })
     };
-    let (task_tx, task_rx) = crossbeam_channel::unbounded::<ClipTask>();
-    let (done_tx, done_rx) = crossbeam_channel::unbounded::<ClipDone>();
     let workers = workers.max(1);
+    // At most `workers` clips are handed out at once, so neither channel ever holds more.
+    let (task_tx, task_rx) = crossbeam_channel::bounded::<ClipTask>(workers);
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<ClipDone>(workers);
     let pool: Vec<JoinHandle<()>> = (0..workers)
         .map(|n| {
             let (client, tasks, done) = (client.clone(), task_rx.clone(), done_tx.clone());

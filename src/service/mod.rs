@@ -269,6 +269,8 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
             rx: cluster_rx,
         },
         outbox,
+        snapshots,
+        quick_titles: quick_title_edge,
         gauges: _,
     } = channels;
 
@@ -286,7 +288,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         .and_then(|ai| ai.quick_title_delay.map(|delay| (ai, delay)))
     {
         Some((ai, delay)) => {
-            let (jobs, jobs_rx) = crossbeam_channel::bounded(fetch::QUICK_TITLE_QUEUE);
+            let Edge { tx: jobs, rx: jobs_rx } = quick_title_edge;
             let (client, notify, shared) = (crate::assemble::ai_client(ai), notify_tx.clone(), shared.clone());
             let thread = spawn("quick-title", move || {
                 quick_title::run_quick_titles(jobs_rx, client, notify, shared)
@@ -296,9 +298,12 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         None => (None, None),
     };
     let links = fetch::Links {
-        notify: notify_tx.clone(),
-        public_url: config.notifications.public_url.clone(),
-        quick_titles,
+        snapshot_lane: snapshots,
+        snapshots: fetch::SnapshotLinks {
+            notify: notify_tx.clone(),
+            public_url: config.notifications.public_url.clone(),
+            quick_titles,
+        },
     };
     let fetcher = spawn("fetch", move || {
         fetch::run_fetch(

@@ -6,6 +6,7 @@
 //!            ├──reviews (GenAI)───┼────────────────▶ coordinator / dispatcher
 //!            ├──cluster (claims, results)──────────▶ dispatcher
 //!            └──notify──▶ notifier ◀──notify── fetch stage, coordinator, resume
+//! fetch stage ──snapshots──▶ snapshot lane ──quick_titles──▶ quick-title thread
 //! ```
 //!
 //! Owns creating every one of them bounded, with the capacities of the pipeline preset's
@@ -13,7 +14,8 @@
 //! (`queue_depth{queue="service_…"}`). It spawns no thread: `run_service` hands each end to its
 //! thread.
 
-use super::messages::{FetchRequest, NotifyRequest, ReadyCe, ReviewAnalysis};
+use super::messages::{FetchRequest, NotifyRequest, ReadyCe, ReviewAnalysis, SnapshotJob};
+use super::quick_title::QuickTitleJob;
 use crate::config::ServiceChannelCapacities;
 use crate::flow::telemetry::QueueGauge;
 use crate::mqtt_link::Delivery;
@@ -43,6 +45,10 @@ pub struct ServiceChannels {
     pub cluster: Edge<Delivery>,
     /// Dispatcher → outbox thread: cluster jobs to publish.
     pub outbox: Edge<mqtt::Message>,
+    /// Fetch stage → snapshot lane: new CEs' snapshots to download.
+    pub snapshots: Edge<SnapshotJob>,
+    /// Snapshot lane → quick-title thread: snapshots to title (when quick titles are on).
+    pub quick_titles: Edge<QuickTitleJob>,
     /// One gauge per channel, for `/metrics`.
     pub gauges: Vec<Arc<QueueGauge>>,
 }
@@ -57,6 +63,8 @@ impl ServiceChannels {
         let reviews = edge("service_reviews", capacities.reviews, &mut gauges);
         let cluster = edge("service_cluster", capacities.cluster, &mut gauges);
         let outbox = edge("service_outbox", capacities.outbox, &mut gauges);
+        let snapshots = edge("service_snapshots", capacities.snapshots, &mut gauges);
+        let quick_titles = edge("service_quick_titles", capacities.quick_titles, &mut gauges);
         Self {
             fetch,
             ready,
@@ -64,6 +72,8 @@ impl ServiceChannels {
             reviews,
             cluster,
             outbox,
+            snapshots,
+            quick_titles,
             gauges,
         }
     }
@@ -89,6 +99,8 @@ mod tests {
             reviews: 5,
             cluster: 6,
             outbox: 7,
+            snapshots: 8,
+            quick_titles: 9,
         };
         let channels = ServiceChannels::new(&capacities);
         let named: Vec<(&str, usize)> = channels.gauges.iter().map(|g| (g.name, g.capacity)).collect();
@@ -100,7 +112,9 @@ mod tests {
                 ("service_notify", 4),
                 ("service_reviews", 5),
                 ("service_cluster", 6),
-                ("service_outbox", 7)
+                ("service_outbox", 7),
+                ("service_snapshots", 8),
+                ("service_quick_titles", 9)
             ]
         );
         let message = || mqtt::Message::new("t", "x", 1);
