@@ -11,7 +11,7 @@
 
 use super::VideoFormat;
 use super::{EncodeError, EncoderFactory, VideoEncoder};
-use crate::media::child_process::ToolChild;
+use crate::media::child_process::{Exited, ToolChild};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -139,13 +139,22 @@ impl FfmpegEncoder {
     /// Closes stdin, waits for FFmpeg, and describes the failure with how it ended.
     fn failure(&mut self, context: &str) -> EncodeError {
         self.stdin = None;
-        let message = match self.child.wait() {
-            Ok(exited) => format!("{context}: ffmpeg {}", exited.describe()),
-            Err(err) => format!("{context}: waiting for ffmpeg: {err}"),
-        };
-        EncodeError::Failed {
-            path: self.path.clone(),
-            message,
+        match self.child.wait() {
+            Ok(exited) => self.exit_error(&exited, &format!("{context}: ")),
+            Err(err) => EncodeError::Failed {
+                path: self.path.clone(),
+                message: format!("{context}: waiting for ffmpeg: {err}"),
+            },
+        }
+    }
+
+    /// The error of an FFmpeg that exited unsuccessfully: storage-unwritable when its log says so.
+    fn exit_error(&self, exited: &Exited, context: &str) -> EncodeError {
+        let (path, message) = (self.path.clone(), format!("{context}ffmpeg {}", exited.describe()));
+        if exited.storage_unwritable() {
+            EncodeError::StorageUnwritable { path, message }
+        } else {
+            EncodeError::Failed { path, message }
         }
     }
 }
@@ -168,10 +177,7 @@ impl VideoEncoder for FfmpegEncoder {
         if exited.status.success() {
             Ok(())
         } else {
-            Err(EncodeError::Failed {
-                path: self.path.clone(),
-                message: format!("ffmpeg {}", exited.describe()),
-            })
+            Err(self.exit_error(&exited, ""))
         }
     }
 }

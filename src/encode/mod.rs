@@ -32,6 +32,14 @@ pub enum EncodeError {
         /// What went wrong (the encoder's last error lines).
         message: String,
     },
+    /// The output could not be written: its file system is full or read-only.
+    #[error("encoding {}: {message}", path.display())]
+    StorageUnwritable {
+        /// The output being written.
+        path: std::path::PathBuf,
+        /// What the encoder said.
+        message: String,
+    },
 }
 
 /// One open encode: frames in, a file out.

@@ -97,6 +97,17 @@ pub struct Exited {
 }
 
 impl Exited {
+    /// Whether the tool's log says its output could not be written because the file system is
+    /// full (ENOSPC) or read-only (EROFS). Tools such as FFmpeg report the OS error only as its
+    /// text in their log, so this is the one place that reads those words.
+    pub fn storage_unwritable(&self) -> bool {
+        const UNWRITABLE: [&str; 2] = ["No space left on device", "Read-only file system"];
+        self.stderr
+            .lines
+            .iter()
+            .any(|line| UNWRITABLE.iter().any(|words| line.contains(words)))
+    }
+
     /// `"exited with <status>: <last stderr lines>"`, for error messages.
     pub fn describe(&self) -> String {
         format!("exited with {}: {}", self.status, self.stderr.one_line())
@@ -241,6 +252,21 @@ mod tests {
 
     /// A child writing 1 MiB on stderr before anything on stdout: with an undrained stderr pipe
     /// (64 KiB) it would block forever and its stdout would never end.
+    #[test]
+    fn a_full_or_read_only_disk_in_the_log_is_recognised() {
+        let run = |script: &str| {
+            let mut command = Command::new("sh");
+            command.args(["-c", script]);
+            ToolChild::output(command).unwrap().0
+        };
+        let full = run("echo 'av_interleaved_write_frame(): No space left on device' >&2; exit 1");
+        assert!(full.storage_unwritable(), "{}", full.describe());
+        let read_only = run("echo 'out.mp4: Read-only file system' >&2; exit 1");
+        assert!(read_only.storage_unwritable());
+        let other = run("echo 'Invalid data found when processing input' >&2; exit 1");
+        assert!(!other.storage_unwritable());
+    }
+
     #[test]
     fn a_child_flooding_stderr_does_not_block_its_stdout() {
         let mut command = Command::new("sh");
