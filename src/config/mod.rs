@@ -9,6 +9,7 @@
 //! - `effective`: the resolved configuration written back as YAML, secrets masked.
 //! - `warning`: [`ConfigWarning`], what is worth telling short of an error.
 //! - `preset`: the `pipeline:` presets from `pipelines/`.
+//! - `pushover`: the `notifications.pushover:` section (the optional second notifier).
 //! - `cluster`: the `cluster:` section (scale-out across hosts).
 //! - `error`: [`ConfigError`], whose messages name the file and the key.
 
@@ -21,6 +22,7 @@ mod keys;
 mod migration_tests;
 mod preset;
 mod previous;
+mod pushover;
 mod raw;
 mod runtime;
 mod warning;
@@ -30,6 +32,7 @@ pub use crate::frigate::http::FetchSettings;
 pub use cluster::ClusterSettings;
 pub use env::Environment;
 pub use error::ConfigError;
+pub use pushover::PushoverSettings;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, TensorRtPrecision};
 pub use runtime::{
     AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
