@@ -9,6 +9,7 @@
 //!   CE; in cluster mode `dispatcher` instead, which publishes each CE as a
 //!   job for the workers (`crate::cluster`) and takes their results.
 //! - `notifier`: rate-limited Home Assistant notifications over MQTT.
+//! - `pushover`: the same notifications to Pushover, when enabled (its own rate limit).
 //! - `outbox`: publishes the dispatcher's jobs (cluster mode).
 //!
 //! `conclusions` ends a processed CE the same way in both modes: journal,
@@ -28,6 +29,7 @@ pub mod ingest;
 pub mod messages;
 pub mod notifier;
 pub mod outbox;
+pub mod pushover;
 pub mod resume;
 pub mod retention_thread;
 pub mod shared;
@@ -237,10 +239,21 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let (notify_tx, notify_rx) = crossbeam_channel::bounded(256);
 
     let notifications = config.notifications.clone();
-    let client = link.client.clone();
-    let notifier = spawn("notifier", move || {
-        notifier::run_notifier(notify_rx, client, notifications.topic, notifications.enabled)
-    });
+    let (pushover_tx, pushover_thread) = match notifications.pushover {
+        Some(settings) => {
+            let (tx, rx) = crossbeam_channel::bounded(64);
+            let client = pushover::PushoverClient::new(settings);
+            (Some(tx), Some(spawn("pushover", move || pushover::run_pushover(rx, client))))
+        }
+        None => (None, None),
+    };
+    let outputs = notifier::NotifierOutputs {
+        client: link.client.clone(),
+        topic: notifications.topic,
+        home_assistant: notifications.enabled,
+        pushover: pushover_tx,
+    };
+    let notifier = spawn("notifier", move || notifier::run_notifier(notify_rx, outputs));
     let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::for_settings(&config.fetch));
     let fetch_workers = config.fetch.workers;
     let (ready_for_fetch, fetch_shared, fetch_stop) = (ready_tx.clone(), shared.clone(), shutdown.clone());
@@ -347,6 +360,10 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let _ = fetcher.join();
     let _ = processor.join();
     let _ = notifier.join();
+    // The notifier's end closed the Pushover queue: it sends what waits, then ends.
+    if let Some(pushover) = pushover_thread {
+        let _ = pushover.join();
+    }
     if started.is_ok() {
         link.close();
     }

@@ -9,10 +9,11 @@
 //! sent after the next start. It never journals anything else.
 
 use super::messages::NotifyRequest;
+use super::pushover::PushoverRequest;
 use crate::ce::journal::{self, JournalStep};
 use crate::notify::{Notification, NotificationBuilder, RateLimiter, Status};
 use crate::recent_ids::RecentIds;
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use paho_mqtt as mqtt;
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -64,9 +65,29 @@ impl AwaitingConfirmation {
     }
 }
 
+/// Where the notifier sends: Home Assistant over MQTT, and Pushover when configured.
+pub struct NotifierOutputs {
+    /// The MQTT client.
+    pub client: mqtt::AsyncClient,
+    /// The notifications topic.
+    pub topic: String,
+    /// Whether Home Assistant gets notifications.
+    pub home_assistant: bool,
+    /// The Pushover thread, when Pushover is enabled.
+    pub pushover: Option<Sender<PushoverRequest>>,
+}
+
 /// Runs until `requests` closes and every queued notification has gone out
-/// (or failed to: a journaled one is then sent after the next start).
-pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient, topic: String, enabled: bool) {
+/// (or failed to: a journaled one is then sent after the next start). Each
+/// notification is also handed to the Pushover thread, which rate-limits on
+/// its own.
+pub fn run_notifier(requests: Receiver<NotifyRequest>, outputs: NotifierOutputs) {
+    let NotifierOutputs {
+        client,
+        topic,
+        home_assistant: enabled,
+        pushover,
+    } = outputs;
     let mut builder = NotificationBuilder::new();
     let mut limiter = RateLimiter::new();
     let mut awaiting = AwaitingConfirmation::default();
@@ -83,12 +104,23 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
             Duration::from_secs_f64((at - now).clamp(0.0, 1.0))
         });
         match requests.recv_timeout(wait) {
-            Ok(request) if enabled => {
+            Ok(request) if enabled || pushover.is_some() => {
                 let notification = builder.build(&request.milestone, &request.facts, now_epoch());
-                if let Some(folder) = request.journal {
-                    awaiting.expect(&notification.event_id, notification.status, folder);
+                if let Some(pushover) = &pushover {
+                    let handed = PushoverRequest {
+                        notification: notification.clone(),
+                        folder: request.journal.clone(),
+                    };
+                    if pushover.try_send(handed).is_err() {
+                        tracing::warn!(ce = %notification.event_id, "Pushover notification dropped: its queue is full");
+                    }
                 }
-                limiter.offer(notification, now_epoch());
+                if enabled {
+                    if let Some(folder) = request.journal {
+                        awaiting.expect(&notification.event_id, notification.status, folder);
+                    }
+                    limiter.offer(notification, now_epoch());
+                }
             }
             Ok(_) => {}
             Err(RecvTimeoutError::Timeout) => {}
