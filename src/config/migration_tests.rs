@@ -227,11 +227,17 @@ fn previous_environment_variables_override_the_file_as_they_did() {
         other => panic!("{other:?}"),
     };
     assert!(
-        !unsupported.iter().any(|key| key.contains("PUSHOVER") || key.contains("pushover")),
+        !unsupported
+            .iter()
+            .any(|key| key.contains("PUSHOVER") || key.contains("pushover")),
         "{unsupported:?}"
     );
     assert_eq!(
-        config.notifications.pushover.as_ref().map(|pushover| pushover.user.as_str()),
+        config
+            .notifications
+            .pushover
+            .as_ref()
+            .map(|pushover| pushover.user.as_str()),
         Some("po-user")
     );
     assert!(

@@ -32,8 +32,8 @@ pub use crate::frigate::http::FetchSettings;
 pub use cluster::ClusterSettings;
 pub use env::Environment;
 pub use error::ConfigError;
-pub use pushover::PushoverSettings;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, TensorRtPrecision};
+pub use pushover::PushoverSettings;
 pub use runtime::{
     AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
     NotificationSettings, SummaryConfig,

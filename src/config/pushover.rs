@@ -75,7 +75,11 @@ impl PushoverSettings {
                 ))
             }
         };
-        let optional = |value: Option<String>| value.map(|text| text.trim().to_string()).filter(|text| !text.is_empty());
+        let optional = |value: Option<String>| {
+            value
+                .map(|text| text.trim().to_string())
+                .filter(|text| !text.is_empty())
+        };
         Ok(Some(PushoverSettings {
             token,
             user,
@@ -103,7 +107,10 @@ mod tests {
     #[test]
     fn disabled_or_absent_is_no_notifier() {
         let source = Path::new("config.yaml");
-        assert_eq!(PushoverSettings::from_raw(RawPushover::default(), source).unwrap(), None);
+        assert_eq!(
+            PushoverSettings::from_raw(RawPushover::default(), source).unwrap(),
+            None
+        );
         assert_eq!(PushoverSettings::from_raw(raw(false, None), source).unwrap(), None);
     }
 
@@ -139,7 +146,9 @@ mod tests {
             html: Some(2),
             ..raw(true, Some("a456"))
         };
-        let text = PushoverSettings::from_raw(bad, Path::new("config.yaml")).unwrap_err().to_string();
+        let text = PushoverSettings::from_raw(bad, Path::new("config.yaml"))
+            .unwrap_err()
+            .to_string();
         assert!(text.contains("notifications.pushover.html"), "{text}");
     }
 }

@@ -92,7 +92,11 @@ mod tests {
     }
 
     fn field<'m>(message: &'m PushoverMessage, name: &str) -> Option<&'m str> {
-        message.fields.iter().find(|(key, _)| *key == name).map(|(_, value)| value.as_str())
+        message
+            .fields
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.as_str())
     }
 
     #[test]
@@ -126,7 +130,18 @@ mod tests {
         let names: Vec<&str> = message.fields.iter().map(|(name, _)| *name).collect();
         assert_eq!(
             names,
-            ["token", "user", "title", "message", "priority", "html", "timestamp", "url", "url_title", "device"]
+            [
+                "token",
+                "user",
+                "title",
+                "message",
+                "priority",
+                "html",
+                "timestamp",
+                "url",
+                "url_title",
+                "device"
+            ]
         );
         assert_eq!(field(&message, "token"), Some("a456"));
         assert_eq!(field(&message, "user"), Some("u123"));

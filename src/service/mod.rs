@@ -243,7 +243,10 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         Some(settings) => {
             let (tx, rx) = crossbeam_channel::bounded(64);
             let client = pushover::PushoverClient::new(settings);
-            (Some(tx), Some(spawn("pushover", move || pushover::run_pushover(rx, client))))
+            (
+                Some(tx),
+                Some(spawn("pushover", move || pushover::run_pushover(rx, client))),
+            )
         }
         None => (None, None),
     };

@@ -99,8 +99,7 @@ impl PushoverClient {
         let status = response.status().as_u16();
         let answer = response.body_mut().read_to_string().unwrap_or_default();
         // Pushover answers `{"status":1,...}` when it took the message.
-        let accepted = serde_json::from_str::<serde_json::Value>(&answer)
-            .is_ok_and(|value| value["status"] == 1);
+        let accepted = serde_json::from_str::<serde_json::Value>(&answer).is_ok_and(|value| value["status"] == 1);
         if (200..300).contains(&status) && accepted {
             return Ok(());
         }
@@ -161,7 +160,9 @@ pub fn run_pushover(requests: Receiver<PushoverRequest>, client: PushoverClient)
                 .get(&notification.event_id)
                 .map(|folder| folder.join(PREVIEW_GIF));
             match client.send(&notification, gif.as_deref()) {
-                Ok(()) => tracing::info!(ce = %notification.event_id, status = ?notification.status, "Pushover notification sent"),
+                Ok(()) => {
+                    tracing::info!(ce = %notification.event_id, status = ?notification.status, "Pushover notification sent")
+                }
                 Err(err) => tracing::warn!(ce = %notification.event_id, status = ?notification.status, "{err}"),
             }
         }
@@ -244,7 +245,14 @@ mod tests {
             }
             let headers_end = find(rest, b"\r\n\r\n").unwrap();
             let headers = String::from_utf8_lossy(&rest[..headers_end]).to_string();
-            let name = headers.split("name=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+            let name = headers
+                .split("name=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string();
             let content = &rest[headers_end + 4..];
             let end = find(content, boundary.as_bytes()).unwrap();
             parts.push((name, content[..end - 2].to_vec()));
@@ -304,7 +312,8 @@ mod tests {
 
     #[test]
     fn sends_pushovers_fields_with_the_gif_and_honours_the_rate_limit() {
-        let (url, received) = stand_in_pushover((200, r#"{"status":1,"request":"647d2300-702c-4b38-8b2f-d56326ae460b"}"#));
+        let (url, received) =
+            stand_in_pushover((200, r#"{"status":1,"request":"647d2300-702c-4b38-8b2f-d56326ae460b"}"#));
         let folder = tempfile::tempdir().unwrap();
         let gif = preview_gif_in(folder.path());
         let (tx, rx) = crossbeam_channel::unbounded();
@@ -333,23 +342,43 @@ mod tests {
         let first = &got[0];
         assert_eq!(first.request_line, "POST /1/messages.json HTTP/1.1");
         let parts = form_parts(&first.content_type, &first.body);
-        assert_eq!(text_field(&parts, "token").as_deref(), Some("azGDORePK8gMaC0QOYAMyEEuzJnyUi"));
-        assert_eq!(text_field(&parts, "user").as_deref(), Some("uQiRzpo4DXghDmr9QzzfQu27cmVRsG"));
-        assert_eq!(text_field(&parts, "title").as_deref(), Some("Summary ready (2 cameras)"));
+        assert_eq!(
+            text_field(&parts, "token").as_deref(),
+            Some("azGDORePK8gMaC0QOYAMyEEuzJnyUi")
+        );
+        assert_eq!(
+            text_field(&parts, "user").as_deref(),
+            Some("uQiRzpo4DXghDmr9QzzfQu27cmVRsG")
+        );
+        assert_eq!(
+            text_field(&parts, "title").as_deref(),
+            Some("Summary ready (2 cameras)")
+        );
         assert_eq!(text_field(&parts, "message").as_deref(), Some("Person at front_door"));
         assert_eq!(text_field(&parts, "priority").as_deref(), Some("-1"));
         assert_eq!(text_field(&parts, "sound").as_deref(), Some("siren"));
         assert_eq!(text_field(&parts, "device").as_deref(), Some("pixel"));
         assert_eq!(text_field(&parts, "html").as_deref(), Some("1"));
-        assert_eq!(text_field(&parts, "url").as_deref(), Some("http://buffer:5055/player?ce=ce_1_aa"));
+        assert_eq!(
+            text_field(&parts, "url").as_deref(),
+            Some("http://buffer:5055/player?ce=ce_1_aa")
+        );
         assert_eq!(text_field(&parts, "timestamp").as_deref(), Some("1700000000"));
         let attachment = parts.iter().find(|(name, _)| name == "attachment").unwrap();
-        assert_eq!(attachment.1, gif, "the attachment is the CE's notification.gif, byte for byte");
-        assert!(String::from_utf8_lossy(&first.body).contains("filename=\"notification.gif\"\r\nContent-Type: image/gif"));
+        assert_eq!(
+            attachment.1, gif,
+            "the attachment is the CE's notification.gif, byte for byte"
+        );
+        assert!(
+            String::from_utf8_lossy(&first.body).contains("filename=\"notification.gif\"\r\nContent-Type: image/gif")
+        );
 
         // Two per 5 s: the third waits for the first to leave the window.
         let third_after_first = got[2].at.duration_since(got[0].at);
-        assert!(third_after_first >= Duration::from_millis(4900), "third sent {third_after_first:?} after the first");
+        assert!(
+            third_after_first >= Duration::from_millis(4900),
+            "third sent {third_after_first:?} after the first"
+        );
         let urls: Vec<String> = got
             .iter()
             .map(|received| text_field(&form_parts(&received.content_type, &received.body), "url").unwrap())
@@ -362,14 +391,23 @@ mod tests {
 
     #[test]
     fn a_refusal_names_pushovers_errors() {
-        let (url, received) = stand_in_pushover((400, r#"{"user":"invalid","errors":["user identifier is invalid"],"status":0}"#));
+        let (url, received) = stand_in_pushover((
+            400,
+            r#"{"user":"invalid","errors":["user identifier is invalid"],"status":0}"#,
+        ));
         let client = PushoverClient::new(settings(url));
         let notification = notification(&mut NotificationBuilder::new(), "ce_1_aa", Milestone::SnapshotReady);
         let error = client.send(&notification, None).unwrap_err().to_string();
-        assert!(error.contains("HTTP 400") && error.contains("user identifier is invalid"), "{error}");
+        assert!(
+            error.contains("HTTP 400") && error.contains("user identifier is invalid"),
+            "{error}"
+        );
         let request = received.recv_timeout(Duration::from_secs(30)).unwrap();
         let parts = form_parts(&request.content_type, &request.body);
         assert_eq!(text_field(&parts, "priority").as_deref(), Some("0"));
-        assert!(parts.iter().all(|(name, _)| name != "attachment"), "snapshot_ready carries no GIF");
+        assert!(
+            parts.iter().all(|(name, _)| name != "attachment"),
+            "snapshot_ready carries no GIF"
+        );
     }
 }
