@@ -58,6 +58,18 @@ impl Config {
             }),
             None => json!({"enabled": false}),
         };
+        let pushover = match &self.notifications.pushover {
+            Some(pushover) => json!({
+                "enabled": true,
+                "pushover_user_key": MASK,
+                "pushover_api_token": MASK,
+                "device": pushover.device,
+                "default_sound": pushover.sound,
+                "html": u8::from(pushover.html),
+                "api_url": pushover.api_url,
+            }),
+            None => json!({"enabled": false}),
+        };
         json!({
             "pipeline": self.pipeline.name,
             "network": {
@@ -127,6 +139,7 @@ impl Config {
                     "enabled": self.notifications.enabled,
                     "topic": self.notifications.topic,
                 },
+                "pushover": pushover,
             },
             "ai": ai,
             "cluster": {

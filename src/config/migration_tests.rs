@@ -44,6 +44,17 @@ fn a_full_previous_config_is_mapped_and_the_rest_named_in_one_warning() {
     assert_eq!((config.api.host.as_str(), config.api.port), ("0.0.0.0", 5077));
     assert_eq!(config.notifications.public_url, "http://192.168.7.20:5077");
     assert!(!config.notifications.enabled, "enabled: \"false\" is off");
+    assert_eq!(
+        config.notifications.pushover,
+        Some(crate::config::PushoverSettings {
+            token: "pushover-api-token".into(),
+            user: "pushover-user-key".into(),
+            device: Some("phone".into()),
+            sound: Some("siren".into()),
+            html: true,
+            api_url: "https://api.pushover.net/1/messages.json".into(),
+        })
+    );
     assert_eq!(config.retention_days, 9.0);
     assert_eq!(config.log_level.as_deref(), Some("warn"));
     let ce = config.ce;
@@ -112,10 +123,7 @@ fn a_full_previous_config_is_mapped_and_the_rest_named_in_one_warning() {
          settings.report_prompt_file, settings.report_known_person_name, \
          settings.gemini_max_concurrent_analyses, settings.save_ai_frames, \
          settings.create_ai_analysis_zip, ha.base_url, ha.url, ha.token, ha.gemini_cost_entity, \
-         ha.gemini_tokens_entity, notifications.pushover.enabled, \
-         notifications.pushover.pushover_user_key, notifications.pushover.pushover_api_token, \
-         notifications.pushover.device, notifications.pushover.default_sound, \
-         notifications.pushover.html, notifications.mobile_app.enabled, \
+         ha.gemini_tokens_entity, notifications.mobile_app.enabled, \
          notifications.mobile_app.credentials_path, notifications.mobile_app.project_id, \
          gemini_proxy.temperature, gemini_proxy.top_p, gemini_proxy.frequency_penalty, \
          gemini_proxy.presence_penalty, multi_cam.max_multi_cam_frames_sec, \
@@ -237,14 +245,23 @@ fn previous_environment_variables_override_the_file_as_they_did() {
         other => panic!("{other:?}"),
     };
     assert!(
-        unsupported.contains(&"PUSHOVER_USER_KEY".to_string()),
+        !unsupported
+            .iter()
+            .any(|key| key.contains("PUSHOVER") || key.contains("pushover")),
         "{unsupported:?}"
+    );
+    assert_eq!(
+        config
+            .notifications
+            .pushover
+            .as_ref()
+            .map(|pushover| pushover.user.as_str()),
+        Some("po-user")
     );
     assert!(
         unsupported.contains(&"ha.token".to_string()),
         "an empty HA_TOKEN is unset: {unsupported:?}"
     );
-    assert!(!unsupported.contains(&"notifications.pushover.pushover_user_key".to_string()));
 
     let with_ai = Config::load_in(
         file.path(),

@@ -9,6 +9,7 @@
 //! - `effective`: the resolved configuration written back as YAML, secrets masked.
 //! - `warning`: [`ConfigWarning`], what is worth telling short of an error.
 //! - `preset`: the `pipeline:` presets from `pipelines/`.
+//! - `pushover`: the `notifications.pushover:` section (the optional second notifier).
 //! - `cluster`: the `cluster:` section (scale-out across hosts).
 //! - `error`: [`ConfigError`], whose messages name the file and the key.
 
@@ -21,6 +22,7 @@ mod keys;
 mod migration_tests;
 mod preset;
 mod previous;
+mod pushover;
 mod raw;
 mod runtime;
 mod warning;
@@ -31,6 +33,7 @@ pub use cluster::ClusterSettings;
 pub use env::Environment;
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, ServiceChannelCapacities, TensorRtPrecision};
+pub use pushover::PushoverSettings;
 pub use runtime::{
     AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
     NotificationSettings, SummaryConfig,

@@ -82,12 +82,12 @@ pub const PREVIOUS_KEYS: &[(&str, Fate)] = &[
     ("ha.gemini_cost_entity", Fate::Unsupported),
     ("ha.gemini_tokens_entity", Fate::Unsupported),
     ("notifications.home_assistant.enabled", Fate::Same),
-    ("notifications.pushover.enabled", Fate::Unsupported),
-    ("notifications.pushover.pushover_user_key", Fate::Unsupported),
-    ("notifications.pushover.pushover_api_token", Fate::Unsupported),
-    ("notifications.pushover.device", Fate::Unsupported),
-    ("notifications.pushover.default_sound", Fate::Unsupported),
-    ("notifications.pushover.html", Fate::Unsupported),
+    ("notifications.pushover.enabled", Fate::Same),
+    ("notifications.pushover.pushover_user_key", Fate::Same),
+    ("notifications.pushover.pushover_api_token", Fate::Same),
+    ("notifications.pushover.device", Fate::Same),
+    ("notifications.pushover.default_sound", Fate::Same),
+    ("notifications.pushover.html", Fate::Same),
     ("notifications.mobile_app.enabled", Fate::Unsupported),
     ("notifications.mobile_app.credentials_path", Fate::Unsupported),
     ("notifications.mobile_app.project_id", Fate::Unsupported),
@@ -219,7 +219,7 @@ const PREVIOUS_ENV: &[(&str, &str, Kind)] = &[
 ];
 
 /// Keys whose value the previous service accepted as a boolean or as its text.
-const SWITCH_KEYS: &[&str] = &["notifications.home_assistant.enabled"];
+const SWITCH_KEYS: &[&str] = &["notifications.home_assistant.enabled", "notifications.pushover.enabled"];
 
 /// Keys set by environment variables, by the key path they now have: errors about their values
 /// name the variable instead of the file.

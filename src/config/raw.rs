@@ -136,6 +136,8 @@ pub struct RawEventFilters {
 pub struct RawNotifications {
     /// Home Assistant notifications over MQTT.
     pub home_assistant: RawHomeAssistant,
+    /// Pushover, the optional second notifier.
+    pub pushover: super::pushover::RawPushover,
 }
 
 /// `notifications.home_assistant.*`

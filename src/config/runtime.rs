@@ -179,6 +179,8 @@ pub struct NotificationSettings {
     pub topic: String,
     /// Base URL for links in notifications (empty: relative paths).
     pub public_url: String,
+    /// Pushover, when enabled.
+    pub pushover: Option<super::pushover::PushoverSettings>,
 }
 
 /// The validated configuration.
@@ -653,12 +655,14 @@ impl Config {
             ),
         };
         let home_assistant = notifications.home_assistant;
+        let pushover = super::pushover::PushoverSettings::from_raw(notifications.pushover, source)?;
         let notifications = NotificationSettings {
             enabled: home_assistant.enabled.unwrap_or(true),
             topic: home_assistant
                 .topic
                 .unwrap_or_else(|| "frigate/custom/notifications".into()),
             public_url: network.public_url.unwrap_or_default(),
+            pushover,
         };
 
         Ok(Self {

@@ -7,6 +7,9 @@
 //! cut from the finished file afterwards (which decoded the video again and took as long as
 //! a third of the compile). Written atomically; an unfinished preview leaves no file.
 //! Owns only the preview; whether a failed preview matters is the feeder's decision.
+//!
+//! When the summary was not made, [`preview_gif_from_clip`] cuts the same preview (same
+//! length, rate, width and palette) from a camera's clip instead.
 
 use crate::encode::VideoFormat;
 use crate::fs_atomic;
@@ -14,6 +17,10 @@ use crate::media::child_process::ToolChild;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
+use std::time::Duration;
+
+/// Name of the preview in the CE folder.
+pub const PREVIEW_GIF: &str = "notification.gif";
 
 /// Seconds of the summary the preview shows, from its start.
 const PREVIEW_SECONDS: u64 = 5;
@@ -22,6 +29,48 @@ const PREVIEW_FPS: u64 = 5;
 /// The filter after the frames arrive: scale to 480 px wide, then a palette of the
 /// preview's own colours.
 const PREVIEW_FILTER: &str = "scale=480:-1:flags=lanczos,split[a][b];[a]palettegen=max_colors=128[p];[b][p]paletteuse";
+/// Longest time FFmpeg may take to cut the preview from a clip (5 s of video; far more on a
+/// loaded machine) before it is stopped.
+const CLIP_PREVIEW_LIMIT: Duration = Duration::from_secs(120);
+
+/// Makes the preview `gif` from the first 5 s of `clip` (a video FFmpeg reads), sampled at 5
+/// frames per second: the preview when the summary was not made. Written atomically; on
+/// failure no file is left and the error names the clip and ends with FFmpeg's last lines.
+pub fn preview_gif_from_clip(ffmpeg: &Path, clip: &Path, gif: &Path) -> Result<PathBuf, String> {
+    let temp = fs_atomic::temp_path_for(gif);
+    let filter = format!("fps={PREVIEW_FPS},{PREVIEW_FILTER}");
+    let mut command = Command::new(ffmpeg);
+    command
+        .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
+        .args(["-t", &PREVIEW_SECONDS.to_string(), "-i"])
+        .arg(clip)
+        .args(["-an", "-vf", &filter, "-f", "gif"])
+        .arg(&temp)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    let failed = |reason: String| {
+        let _ = std::fs::remove_file(&temp);
+        format!("preview GIF from {}: {reason}", clip.display())
+    };
+    let mut child =
+        ToolChild::spawn(command).map_err(|err| failed(format!("cannot run {}: {err}", ffmpeg.display())))?;
+    let exited = match child.wait_at_most(CLIP_PREVIEW_LIMIT) {
+        Ok(Some(exited)) => exited,
+        Ok(None) => {
+            let _ = child.kill();
+            return Err(failed(format!(
+                "ffmpeg took longer than {} s",
+                CLIP_PREVIEW_LIMIT.as_secs()
+            )));
+        }
+        Err(err) => return Err(failed(format!("waiting for ffmpeg: {err}"))),
+    };
+    if !exited.status.success() {
+        return Err(failed(format!("ffmpeg {}", exited.describe())));
+    }
+    fs_atomic::commit(&temp, gif).map_err(|err| failed(format!("{}: {err}", gif.display())))?;
+    Ok(gif.to_path_buf())
+}
 
 /// Whether frame `index` of a `fps` video is one of the preview's: the first frame shown at
 /// or after each fifth of a second of the first five seconds (every frame when the video
@@ -243,5 +292,66 @@ mod tests {
         let empty = PreviewGifWriter::start(&ffmpeg, &gif, format).unwrap();
         assert!(empty.finish().unwrap_err().contains("no frame"));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    /// Width, height and decoded frame count of `video`, from ffprobe.
+    fn probe_frames(video: &Path) -> (u64, u64, u64) {
+        let output = Command::new("ffprobe")
+            .args(["-v", "error", "-select_streams", "v:0", "-count_frames", "-of", "json"])
+            .args(["-show_entries", "stream=codec_name,width,height,nb_read_frames"])
+            .arg(video)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "ffprobe failed on {}", video.display());
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let stream = &value["streams"][0];
+        assert_eq!(stream["codec_name"], "gif");
+        let frames = stream["nb_read_frames"].as_str().unwrap().parse().unwrap();
+        (
+            stream["width"].as_u64().unwrap(),
+            stream["height"].as_u64().unwrap(),
+            frames,
+        )
+    }
+
+    #[test]
+    fn a_clip_gives_the_same_preview_when_there_is_no_summary() {
+        let ffmpeg = crate::media::ffmpeg_tool::locate("ffmpeg").expect("ffmpeg is installed where the tests run");
+        let dir = tempfile::tempdir().unwrap();
+        // A real H.264 clip, 12 s at 15 fps, 1280x720 (as a Frigate export).
+        let clip = dir.path().join("front_door-1.mp4");
+        let made = Command::new(&ffmpeg)
+            .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"])
+            .args(["-i", "testsrc2=size=1280x720:rate=15", "-t", "12"])
+            .args(["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"])
+            .arg(&clip)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let gif = dir.path().join(PREVIEW_GIF);
+        assert_eq!(preview_gif_from_clip(&ffmpeg, &clip, &gif).unwrap(), gif);
+        assert_eq!(&std::fs::read(&gif).unwrap()[..6], b"GIF89a");
+        assert_eq!(probe_frames(&gif), (480, 270, 25), "5 s at 5 fps, 480 px wide");
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["front_door-1.mp4", "notification.gif"]);
+    }
+
+    #[test]
+    fn a_clip_ffmpeg_cannot_read_leaves_no_preview_and_is_named() {
+        let ffmpeg = crate::media::ffmpeg_tool::locate("ffmpeg").expect("ffmpeg is installed where the tests run");
+        let dir = tempfile::tempdir().unwrap();
+        let clip = dir.path().join("driveway-1.mp4");
+        std::fs::write(&clip, b"not a video at all").unwrap();
+        let error = preview_gif_from_clip(&ffmpeg, &clip, &dir.path().join(PREVIEW_GIF)).unwrap_err();
+        assert!(
+            error.contains("driveway-1.mp4") && error.contains("ffmpeg exited"),
+            "{error}"
+        );
+        assert!(!error.contains('\n'), "one line: {error}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the clip");
     }
 }

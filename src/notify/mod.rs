@@ -7,12 +7,15 @@
 //!
 //! - [`payload`]: the wire object [`Notification`] and its [`Status`]/[`Phase`].
 //! - [`builder`]: turns a CE milestone into a [`Notification`] with its text and `clear_tag`.
+//! - [`pushover`]: the same notification as a Pushover message (fields, priority, GIF).
 //! - [`rate_limit`]: at most 2 notifications per 5 s, 10 waiting, one `overflow` notice.
 
 pub mod builder;
 pub mod payload;
+pub mod pushover;
 pub mod rate_limit;
 
 pub use builder::{CeFacts, Milestone, NotificationBuilder};
 pub use payload::{Notification, Phase, PreviousPhase, Status};
+pub use pushover::{pushover_message, PushoverMessage};
 pub use rate_limit::RateLimiter;

@@ -5,11 +5,13 @@
 //! Owns the per-CE bookkeeping only; it runs on the thread of whoever drives CEs (the
 //! `process` and `bench` commands' main thread, the service's coordinator thread, a cluster
 //! worker's loop). A failed camera
-//! never fails the CE: the summary is planned from the cameras that worked.
+//! never fails the CE: the summary is planned from the cameras that worked. A CE whose
+//! summary was wanted and not made gets its preview GIF from its first camera's clip.
 
 use super::Pipeline;
 use crate::ai::AnalysisResult;
 use crate::ce_report::{write_ce_report, CameraOutcome, CeOutcome};
+use crate::encode::preview_gif::{preview_gif_from_clip, PREVIEW_GIF};
 use crate::flow::messages::{AcceleratorJob, AiFramesJob, CeJob, CompileJob, PipelineEvent, ProbeRequest};
 use crate::media::probe::ClipMetadata;
 use crate::sidecar::format::Sidecar;
@@ -309,7 +311,13 @@ impl<'p> CeDriver<'p> {
         let compile_seconds = state.compile_started.map_or(0.0, |t| t.elapsed().as_secs_f64());
         let (summary, preview_gif, summary_frames, summary_error) = match result {
             Ok((video, gif, frames)) => (Some(video), gif, frames, None),
-            Err(error) => (None, None, 0, Some(error)),
+            Err(error) => {
+                let gif = state
+                    .want_summary
+                    .then(|| self.first_clip_preview(&state.job))
+                    .flatten();
+                (None, gif, 0, Some(error))
+            }
         };
         let outcome = CeOutcome {
             ce_id: ce_id.to_string(),
@@ -330,5 +338,23 @@ impl<'p> CeDriver<'p> {
             tracing::error!(ce = %ce_id, "cannot write metadata.json/summary.txt in {}: {err}", outcome.folder.display());
         }
         self.finished.push(outcome);
+    }
+
+    /// The preview GIF of a CE whose summary was not made, cut from the clip of its first
+    /// camera (the cameras are in order of first appearance and their clips share the
+    /// window's start, so this clip starts first); `None`, logged, when it cannot be made.
+    fn first_clip_preview(&self, job: &CeJob) -> Option<PathBuf> {
+        let ffmpeg = self.pipeline.ffmpeg()?;
+        let first = job.cameras.first()?;
+        match preview_gif_from_clip(ffmpeg, &first.clip, &job.folder.join(PREVIEW_GIF)) {
+            Ok(gif) => {
+                tracing::info!(ce = %job.id, camera = %first.camera, "no summary: preview GIF made from the first clip");
+                Some(gif)
+            }
+            Err(err) => {
+                tracing::warn!(ce = %job.id, "{err}");
+                None
+            }
+        }
     }
 }

@@ -28,7 +28,7 @@ use crate::encode::VideoFormat;
 use crate::flow::messages::{AcceleratorJob, AiRequest, EncoderMessage, PipelineEvent, ProbeRequest, WriterMessage};
 use crate::flow::telemetry::{PipelineTelemetry, QueueGauge, StageCounters};
 use crossbeam_channel::{bounded, unbounded, Receiver, SendError, Sender};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What the pipeline is built from.
@@ -39,7 +39,7 @@ pub struct PipelineParts {
     pub accelerators: Vec<Box<dyn BackendFactory>>,
     /// The encoder feeder's encoder.
     pub encoder: Box<dyn EncoderFactory>,
-    /// `ffmpeg`, for the preview GIF.
+    /// `ffmpeg`, for the preview GIF (from the summary, or from a clip when there is none).
     pub ffmpeg: Option<PathBuf>,
     /// Summary frame format.
     pub summary_format: VideoFormat,
@@ -65,6 +65,8 @@ pub struct Pipeline {
     backend_names: Vec<&'static str>,
     /// Whether the AI analysis stage runs.
     ai_enabled: bool,
+    /// `ffmpeg`, for the preview GIF of a CE without a summary.
+    ffmpeg: Option<PathBuf>,
 }
 
 impl Pipeline {
@@ -102,7 +104,7 @@ impl Pipeline {
         )?;
 
         let counters = StageCounters::new("encoder");
-        let (encoder, ffmpeg, events) = (parts.encoder, parts.ffmpeg, events_tx.clone());
+        let (encoder, ffmpeg, events) = (parts.encoder, parts.ffmpeg.clone(), events_tx.clone());
         start(
             counters.clone(),
             spawn_stage(counters, encoder_rx, move || {
@@ -163,6 +165,7 @@ impl Pipeline {
             telemetry,
             backend_names,
             ai_enabled,
+            ffmpeg: parts.ffmpeg,
         })
     }
 
@@ -194,6 +197,11 @@ impl Pipeline {
     /// Whether CEs get an AI analysis.
     pub fn ai_enabled(&self) -> bool {
         self.ai_enabled
+    }
+
+    /// `ffmpeg`, when installed.
+    pub fn ffmpeg(&self) -> Option<&Path> {
+        self.ffmpeg.as_deref()
     }
 
     /// Stops accepting work, lets every stage drain what is queued, and joins them.

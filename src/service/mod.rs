@@ -12,6 +12,7 @@
 //!   the AI analysis and `ai.quick_title_enabled` are on.
 //! - `notifier`: rate-limited Home Assistant notifications over MQTT; a CE's
 //!   `new` waits briefly for its snapshot (`first_picture`).
+//! - `pushover`: the same notifications to Pushover, when enabled (its own rate limit).
 //! - `outbox`: publishes the dispatcher's jobs (cluster mode).
 //!
 //! `topology` creates the bounded, gauged channels between them.
@@ -33,6 +34,7 @@ pub mod ingest;
 pub mod messages;
 pub mod notifier;
 pub mod outbox;
+pub mod pushover;
 pub mod quick_title;
 pub mod resume;
 pub mod retention_thread;
@@ -275,10 +277,24 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     } = channels;
 
     let notifications = config.notifications.clone();
-    let client = link.client.clone();
-    let notifier = spawn("notifier", move || {
-        notifier::run_notifier(notify_rx, client, notifications.topic, notifications.enabled)
-    });
+    let (pushover_tx, pushover_thread) = match notifications.pushover {
+        Some(settings) => {
+            let (tx, rx) = crossbeam_channel::bounded(64);
+            let client = pushover::PushoverClient::new(settings);
+            (
+                Some(tx),
+                Some(spawn("pushover", move || pushover::run_pushover(rx, client))),
+            )
+        }
+        None => (None, None),
+    };
+    let outputs = notifier::NotifierOutputs {
+        client: link.client.clone(),
+        topic: notifications.topic,
+        home_assistant: notifications.enabled,
+        pushover: pushover_tx,
+    };
+    let notifier = spawn("notifier", move || notifier::run_notifier(notify_rx, outputs));
     let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::for_settings(&config.fetch));
     let fetch_workers = config.fetch.workers;
     let (ready_for_fetch, fetch_shared, fetch_stop) = (ready_tx.clone(), shared.clone(), shutdown.clone());
@@ -405,6 +421,10 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     }
     let _ = processor.join();
     let _ = notifier.join();
+    // The notifier's end closed the Pushover queue: it sends what waits, then ends.
+    if let Some(pushover) = pushover_thread {
+        let _ = pushover.join();
+    }
     if started.is_ok() {
         link.close();
     }

@@ -11,10 +11,11 @@
 
 use super::first_picture::FirstPicture;
 use super::messages::NotifyRequest;
+use super::pushover::PushoverRequest;
 use crate::ce::journal::{self, JournalStep};
 use crate::notify::{Notification, NotificationBuilder, RateLimiter, Status};
 use crate::recent_ids::RecentIds;
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use paho_mqtt as mqtt;
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -66,19 +67,45 @@ impl AwaitingConfirmation {
     }
 }
 
-/// Builds `request`'s notification and offers it to the rate limit; a journaled one is
-/// expected to be confirmed by the broker.
+/// Where the notifier sends: Home Assistant over MQTT, and Pushover when configured.
+pub struct NotifierOutputs {
+    /// The MQTT client.
+    pub client: mqtt::AsyncClient,
+    /// The notifications topic.
+    pub topic: String,
+    /// Whether Home Assistant gets notifications.
+    pub home_assistant: bool,
+    /// The Pushover thread, when Pushover is enabled.
+    pub pushover: Option<Sender<PushoverRequest>>,
+}
+
+/// Builds `request`'s notification, hands it to Pushover when configured, and offers it to the
+/// Home Assistant rate limit when that is enabled; a journaled one is expected to be confirmed
+/// by the broker.
 fn offer(
     request: NotifyRequest,
     builder: &mut NotificationBuilder,
     awaiting: &mut AwaitingConfirmation,
     limiter: &mut RateLimiter,
+    pushover: Option<&Sender<PushoverRequest>>,
+    home_assistant: bool,
 ) {
     let notification = builder.build(&request.milestone, &request.facts, now_epoch());
-    if let Some(folder) = request.journal {
-        awaiting.expect(&notification.event_id, notification.status, folder);
+    if let Some(pushover) = pushover {
+        let handed = PushoverRequest {
+            notification: notification.clone(),
+            folder: request.journal.clone(),
+        };
+        if pushover.try_send(handed).is_err() {
+            tracing::warn!(ce = %notification.event_id, "Pushover notification dropped: its queue is full");
+        }
     }
-    limiter.offer(notification, now_epoch());
+    if home_assistant {
+        if let Some(folder) = request.journal {
+            awaiting.expect(&notification.event_id, notification.status, folder);
+        }
+        limiter.offer(notification, now_epoch());
+    }
 }
 
 /// Seconds from `now` until `at`, as a wait of at most one second.
@@ -87,8 +114,16 @@ fn wait_until(at: f64, now: f64) -> Duration {
 }
 
 /// Runs until `requests` closes and every queued notification has gone out
-/// (or failed to: a journaled one is then sent after the next start).
-pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient, topic: String, enabled: bool) {
+/// (or failed to: a journaled one is then sent after the next start). Each
+/// notification is also handed to the Pushover thread, which rate-limits on
+/// its own.
+pub fn run_notifier(requests: Receiver<NotifyRequest>, outputs: NotifierOutputs) {
+    let NotifierOutputs {
+        client,
+        topic,
+        home_assistant: enabled,
+        pushover,
+    } = outputs;
     let mut builder = NotificationBuilder::new();
     let mut limiter = RateLimiter::new();
     let mut awaiting = AwaitingConfirmation::default();
@@ -108,9 +143,16 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
             .map(|at| wait_until(at, now))
             .fold(Duration::from_secs(1), Duration::min);
         match requests.recv_timeout(wait) {
-            Ok(request) if enabled => {
+            Ok(request) if enabled || pushover.is_some() => {
                 for request in first_picture.take(request, now_epoch()) {
-                    offer(request, &mut builder, &mut awaiting, &mut limiter);
+                    offer(
+                        request,
+                        &mut builder,
+                        &mut awaiting,
+                        &mut limiter,
+                        pushover.as_ref(),
+                        enabled,
+                    );
                 }
             }
             Ok(_) => {}
@@ -123,7 +165,14 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
             first_picture.release_all()
         };
         for request in released {
-            offer(request, &mut builder, &mut awaiting, &mut limiter);
+            offer(
+                request,
+                &mut builder,
+                &mut awaiting,
+                &mut limiter,
+                pushover.as_ref(),
+                enabled,
+            );
         }
         while let Some(notification) = limiter.poll(now_epoch()) {
             waiting_for_broker.push_back(notification);

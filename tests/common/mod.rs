@@ -12,6 +12,7 @@ pub mod creeping_box;
 pub mod frigate_api;
 pub mod mosquitto;
 pub mod openai_stub;
+pub mod pushover_api;
 pub mod service_harness;
 pub mod slow_box;
 pub mod small_disk;

@@ -2,9 +2,10 @@
 //! one at a time in order and go straight into the encoder (nothing is
 //! accumulated), the first few also into the preview GIF's writer; the finished
 //! file is moved into place atomically, the preview beside it. A failed compile
-//! leaves `compilation_error.log`, no half video and no preview.
+//! leaves `compilation_error.log`, no half video and no preview (the CE driver then cuts
+//! the preview from a clip).
 
-use crate::encode::preview_gif::PreviewGifWriter;
+use crate::encode::preview_gif::{PreviewGifWriter, PREVIEW_GIF};
 use crate::encode::{EncoderFactory, VideoEncoder};
 use crate::flow::messages::{EncoderMessage, PipelineEvent};
 use crate::fs_atomic;
@@ -15,8 +16,6 @@ use std::path::{Path, PathBuf};
 
 /// File left in the CE folder when its summary could not be made.
 pub const COMPILATION_ERROR_LOG: &str = "compilation_error.log";
-/// Name of the preview GIF in the CE folder.
-pub const PREVIEW_GIF: &str = "notification.gif";
 
 /// One video being encoded.
 struct Session {

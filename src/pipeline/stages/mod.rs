@@ -8,6 +8,6 @@ mod writer;
 
 pub use accelerator_owner::{AcceleratorOwner, OwnerLinks};
 pub use ai_analysis::AiAnalysisStage;
-pub use encoder_feeder::{EncoderFeeder, COMPILATION_ERROR_LOG, PREVIEW_GIF};
+pub use encoder_feeder::{EncoderFeeder, COMPILATION_ERROR_LOG};
 pub use probe::ProbeStage;
 pub use writer::WriterStage;
