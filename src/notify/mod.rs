@@ -14,5 +14,5 @@ pub mod payload;
 pub mod rate_limit;
 
 pub use builder::{CeFacts, Milestone, NotificationBuilder};
-pub use payload::{Notification, Phase, PreviousPhase, Status};
+pub use payload::{player_url, Notification, Phase, PreviousPhase, Status};
 pub use rate_limit::RateLimiter;

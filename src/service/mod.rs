@@ -239,7 +239,13 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let notifications = config.notifications.clone();
     let client = link.client.clone();
     let notifier = spawn("notifier", move || {
-        notifier::run_notifier(notify_rx, client, notifications.topic, notifications.enabled)
+        notifier::run_notifier(
+            notify_rx,
+            client,
+            notifications.topic,
+            notifications.enabled,
+            notifications.public_url,
+        )
     });
     let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::for_settings(&config.fetch));
     let fetch_workers = config.fetch.workers;

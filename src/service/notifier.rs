@@ -7,10 +7,14 @@
 //! connection lost) waits and goes out once the client is connected again;
 //! one still unsent when the service stops stays due in the journal and is
 //! sent after the next start. It never journals anything else.
+//!
+//! Every CE notification gets its `player_url` here, the one place it is
+//! made, from the CE id and `network.public_url`.
 
 use super::messages::NotifyRequest;
 use crate::ce::journal::{self, JournalStep};
-use crate::notify::{Notification, NotificationBuilder, RateLimiter, Status};
+use crate::ce::lifecycle::ce_id::CeIdentity;
+use crate::notify::{player_url, CeFacts, Notification, NotificationBuilder, RateLimiter, Status};
 use crate::recent_ids::RecentIds;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use paho_mqtt as mqtt;
@@ -64,9 +68,24 @@ impl AwaitingConfirmation {
     }
 }
 
+/// `facts` with the CE's player page under `public_url`.
+fn with_player_url(facts: &CeFacts, public_url: &str) -> CeFacts {
+    CeFacts {
+        player_url: CeIdentity::folder_of(&facts.ce_id).map(|folder| player_url(public_url, folder)),
+        ..facts.clone()
+    }
+}
+
 /// Runs until `requests` closes and every queued notification has gone out
 /// (or failed to: a journaled one is then sent after the next start).
-pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient, topic: String, enabled: bool) {
+/// Links point under `public_url` (`network.public_url`).
+pub fn run_notifier(
+    requests: Receiver<NotifyRequest>,
+    client: mqtt::AsyncClient,
+    topic: String,
+    enabled: bool,
+    public_url: String,
+) {
     let mut builder = NotificationBuilder::new();
     let mut limiter = RateLimiter::new();
     let mut awaiting = AwaitingConfirmation::default();
@@ -84,7 +103,8 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
         });
         match requests.recv_timeout(wait) {
             Ok(request) if enabled => {
-                let notification = builder.build(&request.milestone, &request.facts, now_epoch());
+                let facts = with_player_url(&request.facts, &public_url);
+                let notification = builder.build(&request.milestone, &facts, now_epoch());
                 if let Some(folder) = request.journal {
                     awaiting.expect(&notification.event_id, notification.status, folder);
                 }
@@ -133,5 +153,33 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, client: mqtt::AsyncClient
             status = ?notification.status,
             "notification not sent before the stop; a journaled one is sent after the next start"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::Milestone;
+
+    #[test]
+    fn every_ce_notification_carries_its_player_page() {
+        let facts = CeFacts {
+            ce_id: "ce_1700000000_0badf00d".to_string(),
+            camera: "porch".to_string(),
+            label: "person".to_string(),
+            camera_count: 1,
+            image_url: None,
+            video_url: None,
+            player_url: None,
+            threat_level: 0,
+        };
+        let facts = with_player_url(&facts, "http://buffer.lan:5055");
+        let notification = NotificationBuilder::new().build(&Milestone::New, &facts, 1.0);
+        assert_eq!(
+            notification.player_url.as_deref(),
+            Some("http://buffer.lan:5055/player/1700000000_0badf00d")
+        );
+        let json = serde_json::to_value(&notification).unwrap();
+        assert_eq!(json["player_url"], "http://buffer.lan:5055/player/1700000000_0badf00d");
     }
 }
