@@ -645,7 +645,10 @@ fn player_dom(server: &ApiServer, ce: &str, token: Option<&str>) -> String {
         }
         dom = dump_dom(&page);
     }
-    assert!(dom.contains("data-loaded=\"true\""), "the player never finished loading:\n{dom}");
+    assert!(
+        dom.contains("data-loaded=\"true\""),
+        "the player never finished loading:\n{dom}"
+    );
     dom
 }
 
@@ -668,9 +671,19 @@ fn assert_finished_player(server: &ApiServer, token: Option<&str>) {
     let charts = elements(&dom, "svg", "class=\"detections\"");
     let summary: Vec<(&str, &str, &str)> = charts
         .iter()
-        .map(|chart| (chart["data-camera"].as_str(), chart["data-seconds"].as_str(), chart["data-peak"].as_str()))
+        .map(|chart| {
+            (
+                chart["data-camera"].as_str(),
+                chart["data-seconds"].as_str(),
+                chart["data-peak"].as_str(),
+            )
+        })
         .collect();
-    assert_eq!(summary, [("drive", "41", "2"), ("porch", "41", "1")], "detection charts");
+    assert_eq!(
+        summary,
+        [("drive", "41", "2"), ("porch", "41", "1")],
+        "detection charts"
+    );
     let bars = elements(&dom, "rect", "class=\"bar\"");
     assert_eq!(bars.len(), 82);
     assert_eq!(bars.iter().filter(|bar| bar["data-count"] == "2").count(), 1);
@@ -747,7 +760,11 @@ fn player_behind_a_token_sends_it_for_its_data_and_media() {
     let server = storage.serve(Some(TOKEN), &[]);
     let page = format!("/player/{FINISHED}");
     assert_eq!(get(&server, &page).0, 401, "no token");
-    assert_eq!(get(&server, &format!("{page}?access_token=wrong")).0, 401, "wrong token");
+    assert_eq!(
+        get(&server, &format!("{page}?access_token=wrong")).0,
+        401,
+        "wrong token"
+    );
     assert_finished_player(&server, Some(TOKEN));
     server.stop().unwrap();
 }

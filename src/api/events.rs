@@ -333,7 +333,10 @@ fn read_entry(folder: &Path, saved: bool) -> Result<Option<CeEntry>, RequestErro
                     url(&format!("{}/{}", url_segment(file), url_segment(&clip))),
                 );
             }
-            if let Some(poster) = POSTER_FILE_NAMES.iter().find(|poster| camera_dir.join(poster).is_file()) {
+            if let Some(poster) = POSTER_FILE_NAMES
+                .iter()
+                .find(|poster| camera_dir.join(poster).is_file())
+            {
                 links
                     .posters
                     .insert(file.clone(), url(&format!("{}/{poster}", url_segment(file))));

@@ -30,7 +30,9 @@ pub async fn player_page(
 ) -> Result<Html<String>, RequestError> {
     let storage = state.storage.clone();
     let entry = run_blocking(move || find_for_player(&storage, &ce)).await?;
-    Ok(Html(PLAYER_HTML.replace(CE_PLACEHOLDER, &attribute_text(&entry.folder))))
+    Ok(Html(
+        PLAYER_HTML.replace(CE_PLACEHOLDER, &attribute_text(&entry.folder)),
+    ))
 }
 
 /// The CE named `ce`; a folder name also finds the CE after it was canceled
@@ -71,13 +73,19 @@ mod tests {
     #[test]
     fn the_page_has_one_place_for_the_ce_and_names_are_escaped() {
         assert_eq!(PLAYER_HTML.matches(CE_PLACEHOLDER).count(), 1);
-        assert_eq!(attribute_text(r#"1_a"><script>&'"#), "1_a&quot;&gt;&lt;script&gt;&amp;&#39;");
+        assert_eq!(
+            attribute_text(r#"1_a"><script>&'"#),
+            "1_a&quot;&gt;&lt;script&gt;&amp;&#39;"
+        );
     }
 
     #[test]
     fn a_canceled_ce_is_found_by_the_folder_it_had() {
         let storage = tempfile::tempdir().unwrap();
-        let canceled = storage.path().join("events").join(format!("1700000000_0badf00d{CANCELED_SUFFIX}"));
+        let canceled = storage
+            .path()
+            .join("events")
+            .join(format!("1700000000_0badf00d{CANCELED_SUFFIX}"));
         std::fs::create_dir_all(&canceled).unwrap();
         let entry = find_for_player(storage.path(), "1700000000_0badf00d").unwrap();
         assert_eq!(entry.folder, format!("1700000000_0badf00d{CANCELED_SUFFIX}"));

@@ -188,7 +188,17 @@ mod tests {
         let output = Command::new(ffmpeg)
             .args(["-hide_banner", "-loglevel", "error", "-ss", at, "-i"])
             .arg(clip)
-            .args(["-frames:v", "1", "-vf", "scale=640:360", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .args([
+                "-frames:v",
+                "1",
+                "-vf",
+                "scale=640:360",
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                "-",
+            ])
             .output()
             .unwrap();
         assert!(output.status.success());
@@ -230,7 +240,10 @@ mod tests {
             total as f64 / frame.len() as f64
         };
         let (chosen, first) = (difference("1.2"), difference("0"));
-        assert!(chosen < 6.0 && chosen * 3.0 < first, "mean difference {chosen} to 1.2 s, {first} to 0 s");
+        assert!(
+            chosen < 6.0 && chosen * 3.0 < first,
+            "mean difference {chosen} to 1.2 s, {first} to 0 s"
+        );
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
             2,

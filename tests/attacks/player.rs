@@ -38,9 +38,15 @@ fn a_folder_name_with_markup_is_escaped_in_the_page() {
     let hostile = r#"1700000000_a"><img src=x onerror=alert(1)>"#;
     std::fs::create_dir_all(storage.path().join("events").join(hostile)).unwrap();
     let server = api(storage.path(), None);
-    let (status, page) = get(&server, "/player/1700000000_a%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E");
+    let (status, page) = get(
+        &server,
+        "/player/1700000000_a%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",
+    );
     assert_eq!(status, 200, "the listed CE is found by its folder name");
-    assert!(!page.contains("<img src=x"), "markup from the folder name reached the page");
+    assert!(
+        !page.contains("<img src=x"),
+        "markup from the folder name reached the page"
+    );
     assert!(page.contains(r#"data-ce="1700000000_a&quot;&gt;&lt;img src=x onerror=alert(1)&gt;""#));
     server.stop().unwrap();
 }
@@ -63,6 +69,13 @@ fn only_the_exact_token_opens_the_page_wherever_it_sits_in_the_query() {
         assert_eq!(get(&server, &format!("{page}{query}")).0, expected, "{query}");
     }
     // A name that looks like a path is only ever compared with listed folders.
-    assert_eq!(get(&server, "/player/..%2F..%2Fevents%2F1700000000_0badf00d?access_token=s3cret").0, 404);
+    assert_eq!(
+        get(
+            &server,
+            "/player/..%2F..%2Fevents%2F1700000000_0badf00d?access_token=s3cret"
+        )
+        .0,
+        404
+    );
     server.stop().unwrap();
 }
