@@ -1,10 +1,14 @@
 //! The HTTP API against a storage folder built by hand: the CE index, files
 //! with ranges, containment, the bearer token, keep and delete, and the
-//! viewer page in a real headless browser.
+//! viewer and player pages in a real headless browser.
 
 use frigate_buffer::api::{spawn_api, ApiConfig, ApiHooks, ApiServer};
 use frigate_buffer::ce::journal::{append, JournalStep};
 use frigate_buffer::notify::Status;
+use frigate_buffer::sidecar::format::{Detection, Sidecar, SidecarEntry};
+use frigate_buffer::sidecar::poster::{write_poster, POSTER_FILE, SNAPSHOT_FILE};
+use frigate_buffer::sidecar::store::write_sidecar;
+use frigate_buffer::timeline::{plan_summary, CameraRun, CameraSidecar, PlanParams};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -47,6 +51,55 @@ fn sample_mp4() -> &'static [u8] {
         assert!(status.success(), "ffmpeg failed to make the test clip");
         std::fs::read(&path).unwrap()
     })
+}
+
+/// The finished CE's sidecar of `camera`: entries every 0.5 s over 0–40 s of
+/// a 1920×1080 camera. `porch` (the primary) sees a small person all along;
+/// `drive` a large one from 10 to 20 s, and a second person at 15 s, so the
+/// summary cuts porch → drive → porch.
+fn sidecar(camera: &str) -> Sidecar {
+    let entries = (0..=80u32)
+        .map(|k| {
+            let t = f64::from(k) / 2.0;
+            let detections = match camera {
+                "porch" => vec![Detection::new("person", 0.9, [900.0, 400.0, 1000.0, 600.0])],
+                _ if t == 15.0 => vec![
+                    Detection::new("person", 0.9, [200.0, 200.0, 600.0, 800.0]),
+                    Detection::new("person", 0.8, [1200.0, 200.0, 1400.0, 500.0]),
+                ],
+                _ if (10.0..=20.0).contains(&t) => vec![Detection::new("person", 0.9, [200.0, 200.0, 600.0, 800.0])],
+                _ => vec![],
+            };
+            SidecarEntry {
+                frame_number: u64::from(k) * 10,
+                timestamp_sec: t,
+                detections,
+                motion: vec![],
+            }
+        })
+        .collect();
+    Sidecar {
+        native_width: 1920,
+        native_height: 1080,
+        model: "yolov8n".to_string(),
+        frame_interval: 10,
+        fps: 20.0,
+        entries,
+    }
+}
+
+/// The camera timeline the pipeline records for the finished CE: the plan of
+/// its two sidecars over its 64.5 s window, porch primary.
+fn finished_timeline() -> Vec<CameraRun> {
+    let cameras: Vec<CameraSidecar> = ["porch", "drive"]
+        .iter()
+        .map(|camera| CameraSidecar {
+            name: camera.to_string(),
+            sidecar: Arc::new(sidecar(camera)),
+            native: (1920, 1080),
+        })
+        .collect();
+    plan_summary(&cameras, "porch", 64.5, &PlanParams::default()).camera_runs()
 }
 
 /// A 1×1 GIF.
@@ -95,8 +148,29 @@ impl Storage {
         for camera in ["porch", "drive"] {
             std::fs::create_dir_all(finished.join(camera)).unwrap();
             std::fs::write(finished.join(camera).join(format!("{camera}-1.mp4")), sample_mp4()).unwrap();
-            std::fs::write(finished.join(camera).join("detection.json"), "{}").unwrap();
+            write_sidecar(&finished.join(camera).join("detection.json"), &sidecar(camera)).unwrap();
         }
+        // Porch has Frigate's snapshot; drive the poster the pipeline cuts.
+        let ffmpeg = frigate_buffer::media::ffmpeg_tool::locate("ffmpeg").expect("ffmpeg is installed");
+        write_poster(
+            &ffmpeg,
+            &finished.join("porch").join("porch-1.mp4"),
+            0.5,
+            &finished.join("porch").join(SNAPSHOT_FILE),
+        )
+        .unwrap();
+        write_poster(
+            &ffmpeg,
+            &finished.join("drive").join("drive-1.mp4"),
+            1.5,
+            &finished.join("drive").join(POSTER_FILE),
+        )
+        .unwrap();
+        std::fs::write(
+            finished.join("metadata.json"),
+            serde_json::to_vec(&serde_json::json!({"ce_id": FINISHED_ID, "timeline": finished_timeline()})).unwrap(),
+        )
+        .unwrap();
         std::fs::write(finished.join(format!("{FINISHED}_summary.mp4")), sample_mp4()).unwrap();
         std::fs::write(finished.join("notification.gif"), GIF).unwrap();
         std::fs::write(
@@ -246,6 +320,10 @@ fn index_lists_both_ces_newest_first_with_their_files() {
             "analysis": format!("{base}/analysis_result.json"),
             "clips": {"drive": format!("{base}/drive/drive-1.mp4"), "porch": format!("{base}/porch/porch-1.mp4")},
             "sidecars": {"drive": format!("{base}/drive/detection.json"), "porch": format!("{base}/porch/detection.json")},
+            "posters": {"drive": format!("{base}/drive/poster.jpg"), "porch": format!("{base}/porch/snapshot.jpg")},
+            "summary_poster": format!("{base}/porch/snapshot.jpg"),
+            "metadata": format!("{base}/metadata.json"),
+            "player": format!("/player/{FINISHED}"),
         },
     });
     assert_eq!(find(&events, FINISHED), &expected);
@@ -533,4 +611,181 @@ fn viewer_lists_the_ce_and_plays_its_summary() {
         .parse()
         .unwrap();
     assert!((duration - 3.0).abs() <= 0.1, "summary duration {duration}");
+}
+
+/// The attributes of every element of `dom` whose opening tag starts with
+/// `tag` and carries `marker`, as name → value maps, in document order.
+fn elements(dom: &str, tag: &str, marker: &str) -> Vec<std::collections::HashMap<String, String>> {
+    dom.split('<')
+        .filter(|text| text.starts_with(tag) && text.split('>').next().is_some_and(|open| open.contains(marker)))
+        .map(|text| {
+            let open = text.split('>').next().unwrap();
+            open.split('"')
+                .collect::<Vec<_>>()
+                .chunks(2)
+                .filter(|pair| pair.len() == 2)
+                .map(|pair| {
+                    let name = pair[0].trim().trim_end_matches('=').rsplit(' ').next().unwrap();
+                    (name.to_string(), pair[1].to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The player page of `ce` as headless Chromium leaves it once the page
+/// has drawn everything (loaded again, at most three times, on a slow machine).
+fn player_dom(server: &ApiServer, ce: &str, token: Option<&str>) -> String {
+    let query = token.map(|token| format!("?access_token={token}")).unwrap_or_default();
+    let page = url(server, &format!("/player/{ce}{query}"));
+    let mut dom = dump_dom(&page);
+    for _ in 0..2 {
+        if dom.contains("data-loaded=\"true\"") {
+            break;
+        }
+        dom = dump_dom(&page);
+    }
+    assert!(
+        dom.contains("data-loaded=\"true\""),
+        "the player never finished loading:\n{dom}"
+    );
+    dom
+}
+
+/// What the player page of the finished CE must show, with or without a token.
+fn assert_finished_player(server: &ApiServer, token: Option<&str>) {
+    let dom = player_dom(server, FINISHED, token);
+
+    // The camera timeline: one segment per run of the recorded plan, in order.
+    let runs = finished_timeline();
+    let expected: Vec<&str> = runs.iter().map(|run| run.camera.as_str()).collect();
+    assert_eq!(expected, ["porch", "drive", "porch"], "the fixture's plan cuts twice");
+    let segments: Vec<String> = elements(&dom, "rect", "class=\"segment\"")
+        .into_iter()
+        .map(|segment| segment["data-camera"].clone())
+        .collect();
+    assert_eq!(segments, expected, "timeline segments:\n{dom}");
+
+    // The detection chart: 41 seconds per camera, one bar each; at most one
+    // person on porch, two on drive (at 15 s).
+    let charts = elements(&dom, "svg", "class=\"detections\"");
+    let summary: Vec<(&str, &str, &str)> = charts
+        .iter()
+        .map(|chart| {
+            (
+                chart["data-camera"].as_str(),
+                chart["data-seconds"].as_str(),
+                chart["data-peak"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [("drive", "41", "2"), ("porch", "41", "1")],
+        "detection charts"
+    );
+    let bars = elements(&dom, "rect", "class=\"bar\"");
+    assert_eq!(bars.len(), 82);
+    assert_eq!(bars.iter().filter(|bar| bar["data-count"] == "2").count(), 1);
+
+    // The AI analysis.
+    assert!(
+        dom.contains("class=\"analysis-title\">Courier at the door"),
+        "AI title missing:\n{dom}"
+    );
+    assert!(dom.contains("A courier leaves a parcel."), "description missing");
+
+    // Every video has a poster with the subject in view, and it is served.
+    let videos = elements(&dom, "video", "poster=");
+    assert_eq!(elements(&dom, "video", "").len(), 3, "summary and two clips:\n{dom}");
+    assert_eq!(videos.len(), 3, "every video has a poster:\n{dom}");
+    let suffix = token.map(|token| format!("?access_token={token}")).unwrap_or_default();
+    let base = format!("/files/events/{FINISHED}");
+    let posters: Vec<&str> = videos.iter().map(|video| video["poster"].as_str()).collect();
+    assert_eq!(
+        posters,
+        [
+            format!("{base}/porch/snapshot.jpg{suffix}"),
+            format!("{base}/porch/snapshot.jpg{suffix}"),
+            format!("{base}/drive/poster.jpg{suffix}"),
+        ],
+        "summary, porch, drive"
+    );
+    for poster in posters {
+        let (status, body) = get(server, poster);
+        assert_eq!(status, 200, "{poster}");
+        assert_eq!(&body[..3], b"\xff\xd8\xff", "{poster} is not a JPEG");
+    }
+    for video in &videos {
+        assert_eq!(get(server, &video["src"]).0, 200, "{}", video["src"]);
+    }
+}
+
+#[test]
+fn player_shows_timeline_detections_analysis_and_posters() {
+    let storage = Storage::new();
+    let server = storage.serve(None, &[]);
+    assert_finished_player(&server, None);
+
+    // A CE with nothing made yet says so instead of breaking.
+    let dom = player_dom(&server, OPEN, None);
+    for note in [
+        "No summary video yet (open).",
+        "No camera timeline recorded for this CE yet.",
+        "No detections yet: no camera has a sidecar.",
+        "No AI analysis for this CE.",
+        "No clip for this camera.",
+    ] {
+        assert!(dom.contains(note), "{note:?} missing:\n{dom}");
+    }
+
+    // Unknown CEs and paths that try to leave the index are 404.
+    assert_eq!(get(&server, "/player/ce_1_deadbeef").0, 404);
+    assert_eq!(get(&server, "/player/1_deadbeef").0, 404);
+    for target in [
+        "/player/..%2f..%2f..%2fetc%2fpasswd",
+        "/player/%2e%2e",
+        "/player/../files/events",
+        "/player/events%2f1700000000_0badf00d",
+    ] {
+        let (status, response) = raw_get(&server, target);
+        assert_eq!(status, 404, "{target}: {}", String::from_utf8_lossy(&response));
+    }
+    server.stop().unwrap();
+}
+
+#[test]
+fn player_behind_a_token_sends_it_for_its_data_and_media() {
+    let storage = Storage::new();
+    let server = storage.serve(Some(TOKEN), &[]);
+    let page = format!("/player/{FINISHED}");
+    assert_eq!(get(&server, &page).0, 401, "no token");
+    assert_eq!(
+        get(&server, &format!("{page}?access_token=wrong")).0,
+        401,
+        "wrong token"
+    );
+    assert_finished_player(&server, Some(TOKEN));
+    server.stop().unwrap();
+}
+
+#[test]
+fn viewer_behind_a_token_lists_the_ce_with_its_poster() {
+    let storage = Storage::new();
+    let server = storage.serve(Some(TOKEN), &[]);
+    let dom = dump_dom(&url(&server, &format!("/?access_token={TOKEN}")));
+    assert!(
+        dom.contains(&format!("data-ce-id=\"{FINISHED_ID}\"")),
+        "CE not listed behind the token:\n{dom}"
+    );
+    let videos = elements(&dom, "video", "poster=");
+    assert_eq!(videos.len(), 1, "{dom}");
+    let poster = &videos[0]["poster"];
+    assert_eq!(
+        poster,
+        &format!("/files/events/{FINISHED}/porch/snapshot.jpg?access_token={TOKEN}")
+    );
+    let (status, body) = get(&server, poster);
+    assert_eq!((status, &body[..3]), (200, &b"\xff\xd8\xff"[..]));
+    server.stop().unwrap();
 }

@@ -80,6 +80,20 @@ fn two_cameras_one_ce_summary_and_notifications() {
     let name = ce.file_name().unwrap().to_string_lossy().into_owned();
     let info = video_info(&ce.join(format!("{name}_summary.mp4")));
     assert_eq!((info.width, info.height), (1440, 1080));
+    // Every notification links the CE's player page (public_url is empty here).
+    for notification in &seen {
+        assert_eq!(notification["player_url"], format!("/player/{name}"), "{notification}");
+    }
+    // The second camera has no Frigate snapshot: its poster is the frame of its largest detection.
+    let poster = std::fs::read(ce.join("driveway").join("poster.jpg")).expect("driveway/poster.jpg");
+    assert_eq!(&poster[..3], b"\xff\xd8\xff", "poster.jpg is a JPEG");
+    // metadata.json records the camera timeline the summary follows.
+    let metadata: Value = serde_json::from_slice(&std::fs::read(ce.join("metadata.json")).unwrap()).unwrap();
+    let timeline = metadata["timeline"].as_array().expect("a timeline in metadata.json");
+    assert!(!timeline.is_empty());
+    assert!(timeline
+        .iter()
+        .all(|run| ["front_door", "driveway"].contains(&run["camera"].as_str().unwrap())));
     assert_eq!(
         downloads(&rig.frigate),
         2,

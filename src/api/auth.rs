@@ -1,18 +1,32 @@
 //! The optional bearer token (`network.api_token`): when one is configured,
-//! a request must carry `Authorization: Bearer <token>` or gets 401.
+//! a request must carry `Authorization: Bearer <token>`, or the token as the
+//! `access_token` query parameter (RFC 6750 §2.3), or gets 401.
 //!
-//! Owns the header check and the constant-time comparison. Which routes are
-//! guarded is decided where the router is built (`routes`).
+//! The query form exists for the pages: a browser loads a page, its videos
+//! and its poster images without letting it set a header, so a page opened as
+//! `/player/<ce>?access_token=<token>` passes the token on in the URLs it uses.
+//!
+//! Owns the header and query checks and the constant-time comparison. Which
+//! routes are guarded is decided where the router is built (`routes`).
 
 use super::error::RequestError;
 use super::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
+use serde::Deserialize;
+
+/// The query parameters the token may come in.
+#[derive(Deserialize)]
+struct TokenQuery {
+    /// RFC 6750's URI query parameter.
+    access_token: Option<String>,
+}
 
 /// Middleware: lets the request through when no token is configured or when
-/// its `Authorization` header carries the token; 401 otherwise.
+/// its `Authorization` header or its `access_token` query parameter carries
+/// the token; 401 otherwise.
 pub async fn require_token(
     State(state): State<AppState>,
     request: Request,
@@ -24,7 +38,11 @@ pub async fn require_token(
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .and_then(bearer_token);
-        if !presented.is_some_and(|presented| tokens_match(presented.as_bytes(), expected.as_bytes())) {
+        let in_query = Query::<TokenQuery>::try_from_uri(request.uri())
+            .ok()
+            .and_then(|Query(query)| query.access_token);
+        let matches = |presented: &str| tokens_match(presented.as_bytes(), expected.as_bytes());
+        if !(presented.is_some_and(matches) || in_query.as_deref().is_some_and(matches)) {
             return Err(RequestError::Unauthorized);
         }
     }

@@ -30,8 +30,15 @@ const ANALYSIS_FILE_NAME: &str = "analysis_result.json";
 /// Suffix of the summary video's file name, `<folder>_summary.mp4`.
 const SUMMARY_SUFFIX: &str = "_summary.mp4";
 
+/// The CE's record of itself, with its camera timeline.
+const METADATA_FILE: &str = "metadata.json";
+
 /// A camera's detection sidecar inside its sub-folder.
 const SIDECAR_FILE_NAME: &str = "detection.json";
+
+/// A camera's pictures with the subject in view, best first: Frigate's
+/// snapshot of the event, then the frame of the largest detection.
+const POSTER_FILE_NAMES: &[&str] = &["snapshot.jpg", crate::sidecar::poster::POSTER_FILE];
 
 /// Sub-folders of a CE folder that are not cameras.
 const NON_CAMERA_DIRS: &[&str] = &["ai_frame_analysis"];
@@ -80,6 +87,16 @@ pub struct CeLinks {
     pub clips: BTreeMap<String, String>,
     /// Camera → its `detection.json`.
     pub sidecars: BTreeMap<String, String>,
+    /// Camera → a picture with the subject in view (`snapshot.jpg`, else
+    /// `poster.jpg`), the poster frame of its clip.
+    pub posters: BTreeMap<String, String>,
+    /// The poster of the summary video: the first camera's (in `cameras`
+    /// order) that has one.
+    pub summary_poster: Option<String>,
+    /// `metadata.json`, the CE's record with its camera timeline.
+    pub metadata: Option<String>,
+    /// The player page of the CE (`/player/<folder>`).
+    pub player: String,
 }
 
 /// Answers `GET /api/events`: every CE, newest first.
@@ -194,6 +211,14 @@ fn read_entry(folder: &Path, saved: bool) -> Result<Option<CeEntry>, RequestErro
                     url(&format!("{}/{}", url_segment(file), url_segment(&clip))),
                 );
             }
+            if let Some(poster) = POSTER_FILE_NAMES
+                .iter()
+                .find(|poster| camera_dir.join(poster).is_file())
+            {
+                links
+                    .posters
+                    .insert(file.clone(), url(&format!("{}/{poster}", url_segment(file))));
+            }
             if camera_dir.join(SIDECAR_FILE_NAME).is_file() {
                 links
                     .sidecars
@@ -208,8 +233,12 @@ fn read_entry(folder: &Path, saved: bool) -> Result<Option<CeEntry>, RequestErro
             links.gif = Some(url(GIF_FILE_NAME));
         } else if file == ANALYSIS_FILE_NAME {
             links.analysis = Some(url(ANALYSIS_FILE_NAME));
+        } else if file == METADATA_FILE {
+            links.metadata = Some(url(METADATA_FILE));
         }
     }
+    links.summary_poster = cameras.iter().find_map(|camera| links.posters.get(camera)).cloned();
+    links.player = format!("/player/{}", url_segment(&name));
 
     let status = match &facts {
         _ if name.ends_with(CANCELED_SUFFIX) => CeStatus::Canceled,
@@ -312,7 +341,7 @@ fn start_from_folder_name(name: &str) -> Option<f64> {
 
 /// Percent-encodes one URL path segment (everything but RFC 3986 unreserved
 /// characters).
-fn url_segment(text: &str) -> String {
+pub fn url_segment(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

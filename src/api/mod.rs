@@ -1,4 +1,4 @@
-//! The service's HTTP API (SPEC §9, §12): the viewer page, the CE index and
+//! The service's HTTP API (SPEC §9, §12): the viewer and player pages, the CE index and
 //! actions, the files under the storage path, `/healthz` and `/metrics`.
 //!
 //! - [`server`]: the API's thread and runtime, bind and graceful stop.
@@ -10,6 +10,7 @@
 //! - [`events`]: the CE index, `/api/events`.
 //! - [`actions`]: keep and delete a CE.
 //! - [`viewer`]: the page at `/`.
+//! - [`player`]: the page of one CE at `/player/{ce}`.
 //! - [`error`]: start-up and per-request errors.
 //!
 //! It reads CE folders and may move or remove a whole CE folder on the user's
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod error;
 pub mod events;
 pub mod files;
+pub mod player;
 pub mod range;
 pub mod routes;
 pub mod server;

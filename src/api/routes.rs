@@ -4,7 +4,7 @@
 //! guards (all but `/healthz`). Handlers live with their concept.
 
 use super::state::AppState;
-use super::{actions, auth, events, files, viewer};
+use super::{actions, auth, events, files, player, viewer};
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/events/{id}", get(events::get_event).delete(actions::delete_event))
         .route("/api/events/{id}/keep", post(actions::keep_event))
         .route("/files/{*path}", get(files::serve_file))
+        .route("/player/{ce}", get(player::player_page))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token));
     Router::new()
         .route("/healthz", get(healthz))

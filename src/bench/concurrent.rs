@@ -188,6 +188,7 @@ mod tests {
             cameras: Vec::new(),
             primary_camera: None,
             slices: 0,
+            timeline: Vec::new(),
             summary: summary.then(|| PathBuf::from("ce/ce_summary.mp4")),
             preview_gif: None,
             summary_frames: if summary { 700 } else { 0 },

@@ -1,5 +1,6 @@
 //! The CE's own record of itself, written when it completes: `metadata.json` (every fact of
-//! the outcome, machine-readable, paths relative to the CE folder) and `summary.txt` (the
+//! the outcome, machine-readable, paths relative to the CE folder, with the camera timeline the
+//! player page draws) and `summary.txt` (the
 //! same for a person reading the folder).
 //!
 //! Owns the two files' content and writing them atomically; it learns nothing itself (the
@@ -59,6 +60,7 @@ pub fn metadata(outcome: &CeOutcome, start_epoch: f64) -> Value {
         "cameras": cameras,
         "primary_camera": outcome.primary_camera,
         "slices": outcome.slices,
+        "timeline": outcome.timeline,
         "summary_video": file(&outcome.summary),
         "summary_frames": outcome.summary_frames,
         "summary_error": outcome.summary_error,
@@ -157,6 +159,11 @@ mod tests {
             ],
             primary_camera: Some("front_door".into()),
             slices: 3,
+            timeline: vec![crate::timeline::CameraRun {
+                camera: "front_door".into(),
+                start_sec: 0.0,
+                end_sec: 6.0,
+            }],
             summary: Some(folder.join("ce_summary.mp4")),
             preview_gif: Some(folder.join("notification.gif")),
             summary_frames: 600,
@@ -185,6 +192,10 @@ mod tests {
         assert_eq!(value["cameras"][1]["error"], "no clip");
         assert_eq!(value["analysis"]["potential_threat_level"], 1);
         assert_eq!(value["summary_frames"], 600);
+        assert_eq!(
+            value["timeline"],
+            serde_json::json!([{"camera": "front_door", "start_sec": 0.0, "end_sec": 6.0}])
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! them and the report files, the service and the cluster protocol read them.
 
 use crate::ai::AnalysisResult;
+use crate::timeline::CameraRun;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,9 @@ pub struct CeOutcome {
     pub primary_camera: Option<String>,
     /// Number of timeline slices.
     pub slices: usize,
+    /// Which camera the summary shows when.
+    #[serde(default)]
+    pub timeline: Vec<CameraRun>,
     /// The summary video, when made.
     pub summary: Option<PathBuf>,
     /// The preview GIF, when made.

@@ -26,7 +26,8 @@ pub struct CeFacts {
     pub image_url: Option<String>,
     /// The summary video, once it exists.
     pub video_url: Option<String>,
-    /// The browser player page, once it exists.
+    /// The browser player page; the notifier sets it for every CE
+    /// notification from the CE id and `network.public_url`.
     pub player_url: Option<String>,
     /// The latest known threat level (0 until an analysis says otherwise), so
     /// a later notification does not downgrade a critical one it replaces.

@@ -16,6 +16,6 @@ pub mod pushover;
 pub mod rate_limit;
 
 pub use builder::{CeFacts, Milestone, NotificationBuilder};
-pub use payload::{Notification, Phase, PreviousPhase, Status};
+pub use payload::{player_url, Notification, Phase, PreviousPhase, Status};
 pub use pushover::{pushover_message, PushoverMessage};
 pub use rate_limit::RateLimiter;

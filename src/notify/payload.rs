@@ -56,6 +56,12 @@ pub struct Notification {
     pub clear_tag: Option<String>,
 }
 
+/// The player page of the CE in folder `folder` (`<public_url>/player/<folder>`),
+/// the `player_url` of its notifications.
+pub fn player_url(public_url: &str, folder: &str) -> String {
+    format!("{public_url}/player/{folder}")
+}
+
 /// The milestone a notification reports, as spelled on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

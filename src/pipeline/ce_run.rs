@@ -325,6 +325,7 @@ impl<'p> CeDriver<'p> {
             cameras: state.cameras,
             primary_camera: state.plan.as_ref().map(|p| p.primary_camera.clone()),
             slices: state.plan.as_ref().map_or(0, |p| p.slices.len()),
+            timeline: state.plan.as_ref().map(|p| p.camera_runs()).unwrap_or_default(),
             summary,
             preview_gif,
             summary_frames,

@@ -39,7 +39,8 @@ pub struct PipelineParts {
     pub accelerators: Vec<Box<dyn BackendFactory>>,
     /// The encoder feeder's encoder.
     pub encoder: Box<dyn EncoderFactory>,
-    /// `ffmpeg`, for the preview GIF (from the summary, or from a clip when there is none).
+    /// `ffmpeg`, for the preview GIF (from the summary, or from a clip when there is none) and
+    /// the poster frames.
     pub ffmpeg: Option<PathBuf>,
     /// Summary frame format.
     pub summary_format: VideoFormat,
@@ -97,10 +98,10 @@ impl Pipeline {
 
         // Downstream first, so a failing upstream start leaves nothing blocked.
         let counters = StageCounters::new("writer");
-        let events = events_tx.clone();
+        let (events, ffmpeg) = (events_tx.clone(), parts.ffmpeg.clone());
         start(
             counters.clone(),
-            spawn_stage(counters, writer_rx, move || Ok(WriterStage::new(events))),
+            spawn_stage(counters, writer_rx, move || Ok(WriterStage::new(events, ffmpeg))),
         )?;
 
         let counters = StageCounters::new("encoder");

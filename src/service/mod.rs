@@ -293,6 +293,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         topic: notifications.topic,
         home_assistant: notifications.enabled,
         pushover: pushover_tx,
+        public_url: notifications.public_url,
     };
     let notifier = spawn("notifier", move || notifier::run_notifier(notify_rx, outputs));
     let frigate = FrigateClient::new(&config.frigate_url, FetchPolicy::for_settings(&config.fetch));

@@ -8,12 +8,16 @@
 //! connection lost) waits and goes out once the client is connected again;
 //! one still unsent when the service stops stays due in the journal and is
 //! sent after the next start. It never journals anything else.
+//!
+//! Every CE notification gets its `player_url` here, the one place it is
+//! made, from the CE id and `network.public_url`.
 
 use super::first_picture::FirstPicture;
 use super::messages::NotifyRequest;
 use super::pushover::PushoverRequest;
 use crate::ce::journal::{self, JournalStep};
-use crate::notify::{Notification, NotificationBuilder, RateLimiter, Status};
+use crate::ce::lifecycle::ce_id::CeIdentity;
+use crate::notify::{player_url, CeFacts, Notification, NotificationBuilder, RateLimiter, Status};
 use crate::recent_ids::RecentIds;
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use paho_mqtt as mqtt;
@@ -77,6 +81,16 @@ pub struct NotifierOutputs {
     pub home_assistant: bool,
     /// The Pushover thread, when Pushover is enabled.
     pub pushover: Option<Sender<PushoverRequest>>,
+    /// Base URL of the links in notifications (`network.public_url`).
+    pub public_url: String,
+}
+
+/// `facts` with the CE's player page under `public_url`.
+fn with_player_url(facts: &CeFacts, public_url: &str) -> CeFacts {
+    CeFacts {
+        player_url: CeIdentity::folder_of(&facts.ce_id).map(|folder| player_url(public_url, folder)),
+        ..facts.clone()
+    }
 }
 
 /// Builds `request`'s notification, hands it to Pushover when configured, and offers it to the
@@ -87,11 +101,11 @@ fn offer(
     builder: &mut NotificationBuilder,
     awaiting: &mut AwaitingConfirmation,
     limiter: &mut RateLimiter,
-    pushover: Option<&Sender<PushoverRequest>>,
-    home_assistant: bool,
+    outputs: &Outputs<'_>,
 ) {
-    let notification = builder.build(&request.milestone, &request.facts, now_epoch());
-    if let Some(pushover) = pushover {
+    let facts = with_player_url(&request.facts, outputs.public_url);
+    let notification = builder.build(&request.milestone, &facts, now_epoch());
+    if let Some(pushover) = outputs.pushover {
         let handed = PushoverRequest {
             notification: notification.clone(),
             folder: request.journal.clone(),
@@ -100,12 +114,22 @@ fn offer(
             tracing::warn!(ce = %notification.event_id, "Pushover notification dropped: its queue is full");
         }
     }
-    if home_assistant {
+    if outputs.home_assistant {
         if let Some(folder) = request.journal {
             awaiting.expect(&notification.event_id, notification.status, folder);
         }
         limiter.offer(notification, now_epoch());
     }
+}
+
+/// What [`offer`] hands a notification to.
+struct Outputs<'a> {
+    /// The Pushover thread, when enabled.
+    pushover: Option<&'a Sender<PushoverRequest>>,
+    /// Whether Home Assistant gets notifications.
+    home_assistant: bool,
+    /// Base URL of the links.
+    public_url: &'a str,
 }
 
 /// Seconds from `now` until `at`, as a wait of at most one second.
@@ -123,7 +147,13 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, outputs: NotifierOutputs)
         topic,
         home_assistant: enabled,
         pushover,
+        public_url,
     } = outputs;
+    let offered_to = Outputs {
+        pushover: pushover.as_ref(),
+        home_assistant: enabled,
+        public_url: &public_url,
+    };
     let mut builder = NotificationBuilder::new();
     let mut limiter = RateLimiter::new();
     let mut awaiting = AwaitingConfirmation::default();
@@ -145,14 +175,7 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, outputs: NotifierOutputs)
         match requests.recv_timeout(wait) {
             Ok(request) if enabled || pushover.is_some() => {
                 for request in first_picture.take(request, now_epoch()) {
-                    offer(
-                        request,
-                        &mut builder,
-                        &mut awaiting,
-                        &mut limiter,
-                        pushover.as_ref(),
-                        enabled,
-                    );
+                    offer(request, &mut builder, &mut awaiting, &mut limiter, &offered_to);
                 }
             }
             Ok(_) => {}
@@ -165,14 +188,7 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, outputs: NotifierOutputs)
             first_picture.release_all()
         };
         for request in released {
-            offer(
-                request,
-                &mut builder,
-                &mut awaiting,
-                &mut limiter,
-                pushover.as_ref(),
-                enabled,
-            );
+            offer(request, &mut builder, &mut awaiting, &mut limiter, &offered_to);
         }
         while let Some(notification) = limiter.poll(now_epoch()) {
             waiting_for_broker.push_back(notification);
@@ -213,5 +229,33 @@ pub fn run_notifier(requests: Receiver<NotifyRequest>, outputs: NotifierOutputs)
             status = ?notification.status,
             "notification not sent before the stop; a journaled one is sent after the next start"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::Milestone;
+
+    #[test]
+    fn every_ce_notification_carries_its_player_page() {
+        let facts = CeFacts {
+            ce_id: "ce_1700000000_0badf00d".to_string(),
+            camera: "porch".to_string(),
+            label: "person".to_string(),
+            camera_count: 1,
+            image_url: None,
+            video_url: None,
+            player_url: None,
+            threat_level: 0,
+        };
+        let facts = with_player_url(&facts, "http://buffer.lan:5055");
+        let notification = NotificationBuilder::new().build(&Milestone::New, &facts, 1.0);
+        assert_eq!(
+            notification.player_url.as_deref(),
+            Some("http://buffer.lan:5055/player/1700000000_0badf00d")
+        );
+        let json = serde_json::to_value(&notification).unwrap();
+        assert_eq!(json["player_url"], "http://buffer.lan:5055/player/1700000000_0badf00d");
     }
 }

@@ -1,5 +1,7 @@
 //! Detection sidecars (`<ce>/<camera>/detection.json`): the format
-//! (`format`) and the durable file I/O (`store`).
+//! (`format`), the durable file I/O (`store`) and the poster frame chosen
+//! from a sidecar (`poster`).
 
 pub mod format;
+pub mod poster;
 pub mod store;

@@ -11,8 +11,8 @@
 //!   sides, uniform down-scaling, interpolation).
 //! - `crop.rs`: the raw crop of one camera at one time (§7).
 //! - `smoothing.rs`: zoom EMA across same-camera slices, hold before cuts (§7).
-//! - `plan.rs`: `plan_summary` → `SummaryPlan` (the `plan --json` shape) and
-//!   `default_primary`.
+//! - `plan.rs`: `plan_summary` → `SummaryPlan` (the `plan --json` shape),
+//!   its `CameraRun`s (which camera is shown when) and `default_primary`.
 //! - `schedule.rs`: `SummaryPlan::frame_times`, the per-output-frame source
 //!   time and crop at 20 fps (§7 rendering).
 //! - `ai_frames.rs`: the AI frame choice and its 1280×720 crop rule (§8).
@@ -31,6 +31,6 @@ pub mod smoothing;
 pub use ai_frames::{ai_crop, plan_ai_frames, AiCrop, AiFrame};
 pub use cameras::CameraSidecar;
 pub use params::{PlanParams, PlanParamsError};
-pub use plan::{default_primary, plan_summary, PlanSlice, SummaryPlan};
+pub use plan::{default_primary, plan_summary, CameraRun, PlanSlice, SummaryPlan};
 pub use rect::CropRect;
 pub use schedule::{RenderFrame, OUTPUT_FPS};

@@ -46,6 +46,39 @@ pub struct PlanSlice {
     pub crop_end: CropRect,
 }
 
+/// A stretch of the summary shown from one camera: consecutive slices of the
+/// same camera joined, as the player page draws the camera timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CameraRun {
+    /// Camera shown.
+    pub camera: String,
+    /// Start, seconds from the shared clip start.
+    pub start_sec: f64,
+    /// End, seconds from the shared clip start.
+    pub end_sec: f64,
+}
+
+impl SummaryPlan {
+    /// Which camera is shown when: the slices with consecutive slices of one
+    /// camera joined (a gap left by trimming also starts a new run).
+    pub fn camera_runs(&self) -> Vec<CameraRun> {
+        let mut runs: Vec<CameraRun> = Vec::new();
+        for slice in &self.slices {
+            match runs.last_mut() {
+                Some(run) if run.camera == slice.camera && run.end_sec == slice.start_sec => {
+                    run.end_sec = slice.end_sec;
+                }
+                _ => runs.push(CameraRun {
+                    camera: slice.camera.clone(),
+                    start_sec: slice.start_sec,
+                    end_sec: slice.end_sec,
+                }),
+            }
+        }
+        runs
+    }
+}
+
 /// Plans the summary of a CE (SPEC §6 and §7): camera timeline, slices
 /// trimmed to the action window, raw crops at each slice's ends, smoothing.
 /// `primary` names the CE's first camera; `ce_window_sec` is the length of
@@ -154,6 +187,17 @@ mod tests {
         }
         assert_eq!(plan.slices[4].end_sec, plan.slices[5].start_sec);
         assert_eq!(plan.slices.last().map(|s| s.end_sec), Some(40.0));
+    }
+
+    #[test]
+    fn runs_join_the_slices_of_each_stretch_of_one_camera() {
+        let plan = plan_summary(&two_cameras(), "a", 40.0, &PlanParams::default());
+        let runs = plan.camera_runs();
+        let runs: Vec<(&str, f64, f64)> = runs
+            .iter()
+            .map(|run| (run.camera.as_str(), run.start_sec, run.end_sec))
+            .collect();
+        assert_eq!(runs, [("a", 0.0, 10.0), ("b", 10.0, 30.0), ("a", 30.0, 40.0)]);
     }
 
     #[test]

@@ -10,4 +10,5 @@ mod http;
 mod lifecycle;
 mod names;
 mod notify;
+mod player;
 mod quick_title;

@@ -26,11 +26,20 @@ impl CeIdentity {
             fnv1a_32(first_event_id.as_bytes())
         );
         CeIdentity {
-            ce_id: format!("ce_{folder}"),
+            ce_id: format!("{CE_ID_PREFIX}{folder}"),
             folder,
         }
     }
+
+    /// The folder name of the CE whose id is `ce_id`; `None` for an id not of
+    /// this scheme. (A canceled CE's folder later gains `-canceled`.)
+    pub fn folder_of(ce_id: &str) -> Option<&str> {
+        ce_id.strip_prefix(CE_ID_PREFIX).filter(|folder| !folder.is_empty())
+    }
 }
+
+/// What a CE id adds in front of its folder name.
+const CE_ID_PREFIX: &str = "ce_";
 
 /// 32-bit FNV-1a: stable across platforms and releases, unlike std's hasher.
 fn fnv1a_32(bytes: &[u8]) -> u32 {
@@ -57,6 +66,9 @@ mod tests {
         let identity = CeIdentity::for_first_event(1_700_000_123.9, "a");
         assert_eq!(identity.ce_id, "ce_1700000123_e40c292c");
         assert_eq!(identity.folder, "1700000123_e40c292c");
+        assert_eq!(CeIdentity::folder_of(&identity.ce_id), Some(identity.folder.as_str()));
+        assert_eq!(CeIdentity::folder_of("overflow"), None);
+        assert_eq!(CeIdentity::folder_of("ce_"), None);
     }
 
     #[test]

@@ -1,15 +1,19 @@
 //! The CPU contour / JSON writer stage: turns motion masks into motion boxes,
 //! gathers each clip's sampled frames and writes its `detection.json`
-//! durably. It shares nothing with other stages; the parsed sidecar it
+//! durably, then the camera's `poster.jpg` (the frame of its largest
+//! detection, cut by FFmpeg on this CPU thread, unless Frigate's snapshot is
+//! there). It shares nothing with other stages; the parsed sidecar it
 //! announces is the one every later consumer uses.
 
 use crate::flow::messages::{PipelineEvent, SampledFrame, WriterMessage};
 use crate::motion::contours::motion_boxes;
 use crate::pipeline::stage::Stage;
 use crate::sidecar::format::{Sidecar, SidecarEntry};
+use crate::sidecar::poster::ensure_poster;
 use crate::sidecar::store::{write_sidecar, SIDECAR_FILE};
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Share of the native frame a motion blob must cover to be kept (0.5%).
@@ -21,14 +25,17 @@ pub struct WriterStage {
     pending: HashMap<(String, String), Vec<SidecarEntry>>,
     /// Sidecar-ready and failure events out.
     events: Sender<PipelineEvent>,
+    /// `ffmpeg`, for the poster frames; none are written without it.
+    ffmpeg: Option<PathBuf>,
 }
 
 impl WriterStage {
-    /// A writer announcing results on `events`.
-    pub fn new(events: Sender<PipelineEvent>) -> Self {
+    /// A writer announcing results on `events`, cutting posters with `ffmpeg`.
+    pub fn new(events: Sender<PipelineEvent>, ffmpeg: Option<PathBuf>) -> Self {
         Self {
             pending: HashMap::new(),
             events,
+            ffmpeg,
         }
     }
 
@@ -95,6 +102,11 @@ impl Stage for WriterStage {
                 let written = std::fs::create_dir_all(&folder)
                     .map_err(|err| format!("{}: {err}", folder.display()))
                     .and_then(|()| write_sidecar(&path, &sidecar).map_err(|err| err.to_string()));
+                if let (Ok(()), Some(ffmpeg)) = (&written, &self.ffmpeg) {
+                    if let Err(error) = ensure_poster(ffmpeg, &folder, &clip.path, &sidecar) {
+                        tracing::warn!(ce = %ce.id, camera = %camera, "no poster frame: {error}");
+                    }
+                }
                 let event = match written {
                     Ok(()) => PipelineEvent::SidecarReady {
                         ce_id: ce.id.clone(),
