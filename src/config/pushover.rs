@@ -5,6 +5,7 @@
 //! its defaults. It does not send anything (see `service::pushover`).
 
 use super::error::ConfigError;
+pub use crate::notify::PushoverSettings;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -29,23 +30,6 @@ pub struct RawPushover {
     pub html: Option<u8>,
     /// The endpoint messages are posted to (a proxy, or a test server).
     pub api_url: Option<String>,
-}
-
-/// A Pushover notifier that is enabled and has its keys.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PushoverSettings {
-    /// The application's API token.
-    pub token: String,
-    /// The user (or group) key.
-    pub user: String,
-    /// Only this device of the user.
-    pub device: Option<String>,
-    /// The sound name.
-    pub sound: Option<String>,
-    /// Whether the message is HTML.
-    pub html: bool,
-    /// The endpoint messages are posted to.
-    pub api_url: String,
 }
 
 impl PushoverSettings {

@@ -17,5 +17,5 @@ pub mod rate_limit;
 
 pub use builder::{CeFacts, Milestone, NotificationBuilder};
 pub use payload::{player_url, Notification, Phase, PreviousPhase, Status};
-pub use pushover::{pushover_message, PushoverMessage};
+pub use pushover::{pushover_message, PushoverMessage, PushoverSettings};
 pub use rate_limit::RateLimiter;

@@ -5,7 +5,23 @@
 //! rate-limits (see `service::pushover`).
 
 use super::payload::{Notification, Status};
-use crate::config::PushoverSettings;
+
+/// A Pushover notifier that is enabled and has its keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushoverSettings {
+    /// The application's API token.
+    pub token: String,
+    /// The user (or group) key.
+    pub user: String,
+    /// Only this device of the user.
+    pub device: Option<String>,
+    /// The sound name.
+    pub sound: Option<String>,
+    /// Whether the message is HTML.
+    pub html: bool,
+    /// The endpoint messages are posted to.
+    pub api_url: String,
+}
 
 /// The link text under the message.
 const URL_TITLE: &str = "View in Event Viewer";

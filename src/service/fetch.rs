@@ -14,9 +14,9 @@
 //! the journal and their CEs resume at the next start. It may not touch a CE's files other than its
 //! clips, snapshot and journal.
 
+use super::clock::now_epoch;
 use super::fetch_board::{ClipTask, FetchBoard};
 use super::messages::{FetchRequest, NotifyRequest, ReadyCe, SnapshotJob};
-use super::notifier::now_epoch;
 use super::quick_title::QuickTitleJob;
 use super::shared::ServiceShared;
 use super::topology::Edge;

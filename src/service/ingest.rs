@@ -4,8 +4,8 @@
 //! closed CE handed to the fetch thread). Malformed messages are counted and
 //! dropped; nothing stops the thread but shutdown.
 
+use super::clock::now_epoch;
 use super::messages::{FetchJob, FetchRequest, NotifyRequest, ReviewAnalysis, SnapshotJob};
-use super::notifier::now_epoch;
 use super::shared::ServiceShared;
 use crate::ai::{write_analysis_result, AnalysisRecord, AnalysisResult};
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep};

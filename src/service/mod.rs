@@ -24,6 +24,7 @@
 //! drains what it has (notifications published while still connected), then
 //! the link closes and ingest stops.
 
+pub mod clock;
 pub mod conclusions;
 pub mod coordinator;
 pub mod dispatcher;

@@ -12,6 +12,7 @@
 //! Every CE notification gets its `player_url` here, the one place it is
 //! made, from the CE id and `network.public_url`.
 
+use super::clock::now_epoch;
 use super::first_picture::FirstPicture;
 use super::messages::NotifyRequest;
 use super::pushover::PushoverRequest;
@@ -33,13 +34,6 @@ const PUBLISH_REPLY_LIMIT: Duration = Duration::from_secs(5);
 /// Most notifications kept waiting for the broker; the oldest beyond it is
 /// dropped (a journaled one stays due in its journal).
 const MAX_WAITING_FOR_BROKER: usize = 256;
-
-/// Current time in epoch seconds.
-pub fn now_epoch() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
-}
 
 /// The journal folders of notifications waiting to be confirmed by the
 /// broker, by CE and status. Bounded: one the rate limit dropped is never

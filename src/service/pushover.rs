@@ -138,7 +138,7 @@ pub fn run_pushover(requests: Receiver<PushoverRequest>, client: PushoverClient)
     let mut folders: RecentIds<PathBuf> = RecentIds::default();
     let mut open = true;
     while open || limiter.next_ready_at().is_some() {
-        let now = super::notifier::now_epoch();
+        let now = super::clock::now_epoch();
         let wait = limiter.next_ready_at().map_or(Duration::from_secs(1), |at| {
             Duration::from_secs_f64((at - now).clamp(0.0, 1.0))
         });
@@ -148,13 +148,13 @@ pub fn run_pushover(requests: Receiver<PushoverRequest>, client: PushoverClient)
                     if let Some(folder) = request.folder {
                         folders.insert(&request.notification.event_id, folder);
                     }
-                    limiter.offer(request.notification, super::notifier::now_epoch());
+                    limiter.offer(request.notification, super::clock::now_epoch());
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => open = false,
         }
-        while let Some(notification) = limiter.poll(super::notifier::now_epoch()) {
+        while let Some(notification) = limiter.poll(super::clock::now_epoch()) {
             let gif = folders
                 .get(&notification.event_id)
                 .map(|folder| folder.join(PREVIEW_GIF));

@@ -7,11 +7,11 @@
 //! `<folder>-quarantined`, one error line, `errors_total{kind="quarantine"}`)
 //! and the others resume.
 
+use super::clock::now_epoch;
 use super::conclusions::notify_journaled;
 use super::ingest::Ingest;
 use super::messages::NotifyRequest;
 use super::messages::{FetchJob, FetchRequest, ReadyCe};
-use super::notifier::now_epoch;
 use crate::ce::journal::replay::QUARANTINED_SUFFIX;
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep, SummaryOutcome};
 use crate::flow::messages::CameraClip;
