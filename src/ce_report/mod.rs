@@ -49,7 +49,7 @@ pub fn metadata(outcome: &CeOutcome, start_epoch: f64) -> Value {
                 "sidecar": file(&camera.sidecar),
                 "sampled_frames": camera.sampled_frames,
                 "frames_with_person": camera.frames_with_person,
-                "error": camera.error,
+                "error": camera.error.as_ref().map(ToString::to_string),
             })
         })
         .collect();
@@ -63,7 +63,7 @@ pub fn metadata(outcome: &CeOutcome, start_epoch: f64) -> Value {
         "timeline": outcome.timeline,
         "summary_video": file(&outcome.summary),
         "summary_frames": outcome.summary_frames,
-        "summary_error": outcome.summary_error,
+        "summary_error": outcome.summary_error.as_ref().map(ToString::to_string),
         "preview_gif": file(&outcome.preview_gif),
         "analysis": outcome.analysis,
         "analysis_error": outcome.analysis_error,
@@ -133,6 +133,7 @@ pub fn write_ce_report(outcome: &CeOutcome, start_epoch: f64) -> io::Result<()> 
 mod tests {
     use super::*;
     use crate::ai::AnalysisResult;
+    use crate::flow::failure::PipelineError;
     use std::path::PathBuf;
 
     fn outcome(folder: &Path) -> CeOutcome {
@@ -154,7 +155,7 @@ mod tests {
                     sidecar: None,
                     sampled_frames: 0,
                     frames_with_person: 0,
-                    error: Some("no clip".into()),
+                    error: Some(PipelineError::failed("no clip")),
                 },
             ],
             primary_camera: Some("front_door".into()),

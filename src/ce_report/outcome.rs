@@ -2,6 +2,7 @@
 //! them and the report files, the service and the cluster protocol read them.
 
 use crate::ai::AnalysisResult;
+use crate::flow::failure::PipelineError;
 use crate::timeline::CameraRun;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -19,8 +20,8 @@ pub struct CameraOutcome {
     pub sampled_frames: usize,
     /// Sampled frames with at least one person.
     pub frames_with_person: usize,
-    /// One-line error when the camera failed.
-    pub error: Option<String>,
+    /// Why the camera failed.
+    pub error: Option<PipelineError>,
 }
 
 /// The result of a whole CE.
@@ -46,7 +47,7 @@ pub struct CeOutcome {
     /// Summary frames encoded.
     pub summary_frames: u64,
     /// Why there is no summary.
-    pub summary_error: Option<String>,
+    pub summary_error: Option<PipelineError>,
     /// The AI analysis, when one was made.
     pub analysis: Option<AnalysisResult>,
     /// Why the AI analysis failed, when it was attempted.

@@ -75,7 +75,10 @@ pub fn run(dir: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<()> 
         None => anyhow::bail!(
             "{}: no summary video: {}",
             dir.display(),
-            run.outcome.summary_error.as_deref().unwrap_or("unknown reason")
+            run.outcome
+                .summary_error
+                .as_ref()
+                .map_or("unknown reason", |error| error.message.as_str())
         ),
     }
 }

@@ -3,10 +3,12 @@
 //! frame buffers those messages carry, and the per-stage counters and gauges every stage keeps.
 //! Owns vocabulary only: no thread, channel wiring or backend lives here.
 //!
+//! - `failure`: why a camera or a summary failed ([`failure::PipelineError`]), with its kind.
 //! - `messages`: the typed messages of each edge.
 //! - `frame_pool`: fixed pools of frame buffers.
 //! - `telemetry`: per-stage counters, queue gauges and device memory.
 
+pub mod failure;
 pub mod frame_pool;
 pub mod messages;
 pub mod telemetry;

@@ -12,6 +12,7 @@ use super::Pipeline;
 use crate::ai::AnalysisResult;
 use crate::ce_report::{write_ce_report, CameraOutcome, CeOutcome};
 use crate::encode::preview_gif::{preview_gif_from_clip, PREVIEW_GIF};
+use crate::flow::failure::PipelineError;
 use crate::flow::messages::{AcceleratorJob, AiFramesJob, CeJob, CompileJob, PipelineEvent, ProbeRequest};
 use crate::media::probe::ClipMetadata;
 use crate::sidecar::format::Sidecar;
@@ -54,7 +55,7 @@ struct CeState {
 }
 
 /// The summary video, its preview GIF and frame count, or why there is none.
-type SummaryResult = Result<(PathBuf, Option<PathBuf>, u64), String>;
+type SummaryResult = Result<(PathBuf, Option<PathBuf>, u64), PipelineError>;
 
 /// Drives CEs through a [`Pipeline`].
 pub struct CeDriver<'p> {
@@ -101,7 +102,7 @@ impl<'p> CeDriver<'p> {
             sidecar: None,
             sampled_frames: 0,
             frames_with_person: 0,
-            error: Some(error),
+            error: Some(PipelineError::failed(error)),
         }));
         let state = CeState {
             job: job.clone(),
@@ -125,7 +126,7 @@ impl<'p> CeDriver<'p> {
                 clip: camera.clip.clone(),
             };
             if self.pipeline.submit_clip(request).is_err() {
-                self.record_failure(&job.id, &camera.camera, "pipeline is shut down".into());
+                self.record_failure(&job.id, &camera.camera, PipelineError::failed("pipeline is shut down"));
             }
         }
         self.advance(&job.id);
@@ -201,7 +202,7 @@ impl<'p> CeDriver<'p> {
         }
     }
 
-    fn record_failure(&mut self, ce_id: &str, camera: &str, error: String) {
+    fn record_failure(&mut self, ce_id: &str, camera: &str, error: PipelineError) {
         if let Some(state) = self.active.get_mut(ce_id) {
             if let Some(outcome) = state.cameras.iter_mut().find(|c| c.camera == camera) {
                 outcome.error = Some(error);
@@ -221,11 +222,11 @@ impl<'p> CeDriver<'p> {
         }
         state.detect = Some(state.submitted.elapsed());
         if state.ready.is_empty() {
-            self.complete(ce_id, Err("no camera produced a sidecar".into()));
+            self.complete(ce_id, Err(PipelineError::failed("no camera produced a sidecar")));
             return;
         }
         if !state.want_summary {
-            self.complete(ce_id, Err("summary not requested".into()));
+            self.complete(ce_id, Err(PipelineError::failed("summary not requested")));
             return;
         }
         let cameras: Vec<CameraSidecar> = state
@@ -275,7 +276,7 @@ impl<'p> CeDriver<'p> {
             state.analysis_pending = self.pipeline.submit_job(AcceleratorJob::AiFrames(ai_job)).is_ok();
         }
         if self.pipeline.submit_job(AcceleratorJob::Compile(compile)).is_err() {
-            self.complete(ce_id, Err("pipeline is shut down".into()));
+            self.complete(ce_id, Err(PipelineError::failed("pipeline is shut down")));
         }
     }
 

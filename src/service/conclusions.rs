@@ -7,12 +7,13 @@
 //! GenAI summaries waiting for their CE. It never touches the pipeline or the
 //! MQTT connection; notifications go to the notifier thread.
 
+use super::clock::now_epoch;
 use super::messages::{NotifyRequest, ReadyCe, ReviewAnalysis};
-use super::notifier::now_epoch;
 use super::shared::ServiceShared;
 use crate::ai::{read_analysis_result, AnalysisResult};
 use crate::ce::journal::{self, JournalStep};
 use crate::ce_report::CeOutcome;
+use crate::flow::failure::PipelineError;
 use crate::metrics::{CeFinalState, CeStage, ErrorKind, FrameStage};
 use crate::notify::{CeFacts, Milestone};
 use crate::recent_ids::RecentIds;
@@ -35,18 +36,16 @@ pub enum Verdict {
 }
 
 /// Whether a CE failed because its storage could not be written: no space
-/// left (ENOSPC) or mounted read-only (EROFS), as the OS and FFmpeg word
-/// them. Such a CE is held back, not concluded: concluding it would announce
+/// left (ENOSPC) or mounted read-only (EROFS), as the writer and the encoder
+/// report it. Such a CE is held back, not concluded: concluding it would announce
 /// a summary of no camera (every sidecar write failed) and journal nothing.
 fn storage_unwritable(outcome: &CeOutcome) -> bool {
-    const UNWRITABLE: [&str; 2] = ["No space left on device", "Read-only file system"];
-    let camera_errors = outcome.cameras.iter().filter_map(|camera| camera.error.as_deref());
+    let camera_errors = outcome.cameras.iter().filter_map(|camera| camera.error.as_ref());
     outcome
         .summary_error
         .iter()
-        .map(String::as_str)
         .chain(camera_errors)
-        .any(|error| UNWRITABLE.iter().any(|cause| error.contains(cause)))
+        .any(PipelineError::storage_unwritable)
 }
 
 /// What is remembered of a CE between its hand-over and its outcome.
@@ -283,7 +282,7 @@ fn journal_results(outcome: &CeOutcome) {
         (None, error) => journal_step(
             folder,
             &JournalStep::SummaryFailed {
-                error: error.clone().unwrap_or_else(|| "unknown".into()),
+                error: error.as_ref().map_or_else(|| "unknown".into(), ToString::to_string),
             },
         ),
     }

@@ -2,6 +2,7 @@
 //! `process` and `bench` commands, the service's coordinator and a cluster worker).
 
 use crate::ai::AnalysisResult;
+use crate::flow::failure::PipelineError;
 use crate::media::probe::ClipMetadata;
 use crate::sidecar::format::Sidecar;
 use std::path::PathBuf;
@@ -29,8 +30,8 @@ pub enum PipelineEvent {
         ce_id: String,
         /// Camera name.
         camera: String,
-        /// One-line reason naming the clip or file.
-        error: String,
+        /// One-line reason naming the clip or file, and its kind.
+        error: PipelineError,
     },
     /// The summary video (and its preview GIF) are in place.
     SummaryReady {
@@ -54,7 +55,7 @@ pub enum PipelineEvent {
     SummaryFailed {
         /// CE id.
         ce_id: String,
-        /// One-line reason.
-        error: String,
+        /// One-line reason, and its kind.
+        error: PipelineError,
     },
 }

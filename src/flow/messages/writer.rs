@@ -1,6 +1,7 @@
 //! Messages into the CPU contour / JSON writer.
 
 use super::ce::CeJob;
+use crate::flow::failure::PipelineError;
 use crate::media::probe::ClipMetadata;
 use crate::motion::mask::MotionMask;
 use crate::sidecar::format::Detection;
@@ -46,6 +47,6 @@ pub enum WriterMessage {
         /// Sampling interval used.
         frame_interval: u32,
         /// `Err` with a one-line reason when the pass failed part-way.
-        outcome: Result<(), String>,
+        outcome: Result<(), PipelineError>,
     },
 }

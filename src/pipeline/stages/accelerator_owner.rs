@@ -5,6 +5,7 @@
 
 use crate::accelerator::AcceleratorBackend;
 use crate::encode::VideoFormat;
+use crate::flow::failure::PipelineError;
 use crate::flow::messages::{
     AcceleratorJob, AiFramesJob, AiRequest, CompileJob, DetectJob, EncoderMessage, WriterMessage,
 };
@@ -137,7 +138,9 @@ impl AcceleratorOwner {
                 clip: job.clip,
                 model: self.backend.model_name().to_string(),
                 frame_interval: self.frame_interval,
-                outcome: outcome.map(|_| ()).map_err(|err| err.to_string()),
+                outcome: outcome
+                    .map(|_| ())
+                    .map_err(|err| PipelineError::failed(err.to_string())),
             };
             ok &= self.writer.send(done).is_ok();
         }

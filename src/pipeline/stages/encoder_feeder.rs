@@ -7,6 +7,7 @@
 
 use crate::encode::preview_gif::{PreviewGifWriter, PREVIEW_GIF};
 use crate::encode::{EncoderFactory, VideoEncoder};
+use crate::flow::failure::PipelineError;
 use crate::flow::messages::{EncoderMessage, PipelineEvent};
 use crate::fs_atomic;
 use crate::pipeline::stage::Stage;
@@ -31,7 +32,7 @@ struct Session {
     /// failed (the summary goes on without it).
     preview: Option<PreviewGifWriter>,
     /// First failure, reported at the end.
-    error: Option<String>,
+    error: Option<PipelineError>,
 }
 
 /// State of the encoder-feeder thread.
@@ -57,7 +58,7 @@ impl EncoderFeeder {
         }
     }
 
-    fn fail(&self, ce_id: String, output: &Path, temp: &Path, error: String) -> bool {
+    fn fail(&self, ce_id: String, output: &Path, temp: &Path, error: PipelineError) -> bool {
         let _ = std::fs::remove_file(temp);
         tracing::error!(ce = %ce_id, "summary failed: {error}");
         if let Some(folder) = output.parent() {
@@ -76,13 +77,13 @@ impl EncoderFeeder {
         };
         let finished = match (session.encoder.take(), session.error.take()) {
             (_, Some(error)) => Err(error),
-            (None, None) => Err("encoder was not open".to_string()),
-            (Some(_), None) if session.frames == 0 => Err("the plan produced no frames".to_string()),
-            (Some(encoder), None) => encoder.finish().map_err(|err| err.to_string()),
+            (None, None) => Err(PipelineError::failed("encoder was not open")),
+            (Some(_), None) if session.frames == 0 => Err(PipelineError::failed("the plan produced no frames")),
+            (Some(encoder), None) => encoder.finish().map_err(PipelineError::from),
         };
         let committed = finished.and_then(|()| {
             fs_atomic::commit(&session.temp, &session.output)
-                .map_err(|err| format!("{}: {err}", session.output.display()))
+                .map_err(|err| PipelineError::io(session.output.display(), &err))
         });
         if let Err(error) = committed {
             return self.fail(ce_id, &session.output, &session.temp, error);
@@ -114,8 +115,8 @@ impl Stage for EncoderFeeder {
                 let opened = output
                     .parent()
                     .map_or(Ok(()), std::fs::create_dir_all)
-                    .map_err(|err| format!("{}: {err}", output.display()))
-                    .and_then(|()| self.factory.open(&temp, format).map_err(|err| err.to_string()));
+                    .map_err(|err| PipelineError::io(output.display(), &err))
+                    .and_then(|()| self.factory.open(&temp, format).map_err(PipelineError::from));
                 let (encoder, error) = match opened {
                     Ok(encoder) => (Some(encoder), None),
                     Err(error) => (None, Some(error)),
@@ -159,7 +160,7 @@ impl Stage for EncoderFeeder {
                         true
                     }
                     Err(err) => {
-                        session.error = Some(err.to_string());
+                        session.error = Some(PipelineError::from(err));
                         session.encoder = None;
                         false
                     }
@@ -169,7 +170,7 @@ impl Stage for EncoderFeeder {
             EncoderMessage::Abort { ce_id, reason } => match self.sessions.remove(&ce_id) {
                 Some(session) => {
                     drop(session.encoder);
-                    self.fail(ce_id, &session.output, &session.temp, reason)
+                    self.fail(ce_id, &session.output, &session.temp, PipelineError::failed(reason))
                 }
                 None => false,
             },

@@ -2,6 +2,7 @@
 //! detection jobs carrying the probed metadata, so the accelerator owner
 //! never probes anything itself.
 
+use crate::flow::failure::PipelineError;
 use crate::flow::messages::{AcceleratorJob, DetectJob, PipelineEvent, ProbeRequest};
 use crate::media::probe_cache::ProbeCache;
 use crate::pipeline::stage::Stage;
@@ -49,7 +50,7 @@ impl Stage for ProbeStage {
                 let _ = self.events.send(PipelineEvent::CameraFailed {
                     ce_id: request.ce.id.clone(),
                     camera: request.camera,
-                    error: err.to_string(),
+                    error: PipelineError::failed(err.to_string()),
                 });
                 false
             }

@@ -5,12 +5,13 @@
 //! there). It shares nothing with other stages; the parsed sidecar it
 //! announces is the one every later consumer uses.
 
+use crate::flow::failure::PipelineError;
 use crate::flow::messages::{PipelineEvent, SampledFrame, WriterMessage};
 use crate::motion::contours::motion_boxes;
 use crate::pipeline::stage::Stage;
 use crate::sidecar::format::{Sidecar, SidecarEntry};
 use crate::sidecar::poster::ensure_poster;
-use crate::sidecar::store::{write_sidecar, SIDECAR_FILE};
+use crate::sidecar::store::{write_sidecar, SidecarIoError, SIDECAR_FILE};
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -80,7 +81,7 @@ impl Stage for WriterStage {
                     .pending
                     .remove(&(ce.id.clone(), camera.clone()))
                     .unwrap_or_default();
-                let failure = |error: String| PipelineEvent::CameraFailed {
+                let failure = |error: PipelineError| PipelineEvent::CameraFailed {
                     ce_id: ce.id.clone(),
                     camera: camera.clone(),
                     error,
@@ -100,8 +101,8 @@ impl Stage for WriterStage {
                 let folder = ce.camera_folder(&camera);
                 let path = folder.join(SIDECAR_FILE);
                 let written = std::fs::create_dir_all(&folder)
-                    .map_err(|err| format!("{}: {err}", folder.display()))
-                    .and_then(|()| write_sidecar(&path, &sidecar).map_err(|err| err.to_string()));
+                    .map_err(|err| PipelineError::io(folder.display(), &err))
+                    .and_then(|()| write_sidecar(&path, &sidecar).map_err(sidecar_write_error));
                 if let (Ok(()), Some(ffmpeg)) = (&written, &self.ffmpeg) {
                     if let Err(error) = ensure_poster(ffmpeg, &folder, &clip.path, &sidecar) {
                         tracing::warn!(ce = %ce.id, camera = %camera, "no poster frame: {error}");
@@ -125,5 +126,13 @@ impl Stage for WriterStage {
                 ok
             }
         }
+    }
+}
+
+/// A sidecar write's failure, storage-unwritable when the disk is full or read-only.
+fn sidecar_write_error(error: SidecarIoError) -> PipelineError {
+    match error {
+        SidecarIoError::Io { path, source } => PipelineError::io(path.display(), &source),
+        SidecarIoError::Format { .. } => PipelineError::failed(error.to_string()),
     }
 }
