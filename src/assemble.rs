@@ -9,7 +9,7 @@ use crate::accelerator::nvidia::NvidiaBackendFactory;
 use crate::accelerator::selection::{select_backends, BackendPlan, SelectionError};
 use crate::accelerator::BackendFactory;
 use crate::ai::{AiClient, AiSettings};
-use crate::config::{AcceleratorChoice, Config};
+use crate::config::{AcceleratorChoice, AiConfig, Config};
 use crate::detect::labels::Labels;
 use crate::encode::ffmpeg_pipe::FfmpegEncoderFactory;
 use crate::encode::{PixelFormat, VideoFormat};
@@ -51,6 +51,14 @@ fn accelerator_factories(config: &Config, plan: &BackendPlan, cpu: CpuBackendFac
         .collect()
 }
 
+/// The endpoint client of the configured AI analysis, shared by the pipeline's analysis and the
+/// daily review.
+pub fn ai_client(ai: &AiConfig) -> AiClient {
+    let mut settings = AiSettings::new(&ai.base_url, ai.api_key.clone(), &ai.model);
+    settings.frames_per_hour_cap = ai.frames_per_hour_cap;
+    AiClient::new(settings)
+}
+
 /// Starts the pipeline for `config`; returns it with the backend choices.
 pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartError> {
     let detector = &config.detector;
@@ -82,11 +90,7 @@ pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartE
             fps: config.summary.fps,
         },
         frame_interval: detector.frame_interval,
-        ai: config.ai.as_ref().map(|ai| {
-            let mut settings = AiSettings::new(&ai.base_url, ai.api_key.clone(), &ai.model);
-            settings.frames_per_hour_cap = ai.frames_per_hour_cap;
-            AiClient::new(settings)
-        }),
+        ai: config.ai.as_ref().map(ai_client),
     };
     let pipeline = Pipeline::start(parts).map_err(StartError::Stage)?;
     Ok((pipeline, backends))

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use super::error::{head, AiError};
 use super::frame_render::AiFrameJpeg;
 use super::hourly_cap::HourlyFrameCap;
-use super::parse::{parse_chat_completion, AnalysisResult};
+use super::parse::{completion_text, parse_chat_completion, AnalysisResult};
 use super::prompt::{user_text, AnalysisContext, SYSTEM_PROMPT};
 
 /// How long one request may take, sending the images included (SPEC §8).
@@ -131,6 +131,27 @@ impl AiClient {
             first => first,
         }?;
         parse_chat_completion(&answer)
+    }
+
+    /// Sends a text-only exchange (`system` prompt, `user` text) and returns the answer text as
+    /// the model wrote it. No frames, so the hourly frame cap is not touched. A transport error or
+    /// 5xx answer is retried once at once.
+    pub fn complete_text(&self, system: &str, user: &str) -> Result<String, AiError> {
+        let body = json!({
+            "model": self.settings.model,
+            "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
+            ],
+            "temperature": TEMPERATURE,
+        })
+        .to_string()
+        .into_bytes();
+        let answer = match self.post(&body) {
+            Err(error) if is_retryable(&error) => self.post(&body),
+            first => first,
+        }?;
+        completion_text(&answer)
     }
 
     /// The chat-completions body: system prompt, then the user text followed by one

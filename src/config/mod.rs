@@ -10,6 +10,7 @@
 //! - `warning`: [`ConfigWarning`], what is worth telling short of an error.
 //! - `preset`: the `pipeline:` presets from `pipelines/`.
 //! - `cluster`: the `cluster:` section (scale-out across hosts).
+//! - `reports`: the stats page's refresh and the daily review's settings.
 //! - `error`: [`ConfigError`], whose messages name the file and the key.
 
 mod cluster;
@@ -22,6 +23,7 @@ mod migration_tests;
 mod preset;
 mod previous;
 mod raw;
+mod reports;
 mod runtime;
 mod warning;
 
@@ -31,6 +33,7 @@ pub use cluster::ClusterSettings;
 pub use env::Environment;
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, TensorRtPrecision};
+pub use reports::ReportSettings;
 pub use runtime::{
     AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
     NotificationSettings, SummaryConfig,

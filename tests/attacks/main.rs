@@ -10,3 +10,4 @@ mod http;
 mod lifecycle;
 mod names;
 mod notify;
+mod stats_pages;
