@@ -39,7 +39,7 @@ pub fn day_entries(storage: &Path, date: NaiveDate) -> Result<Vec<ReportEntry>, 
         .filter_map(|ce| local_time(ce.start_time).map(|start| (start, ce)))
         .filter(|(start, _)| start.date_naive() == date)
         .collect();
-    ces.sort_by(|(a, _), (b, _)| a.cmp(b));
+    ces.sort_by_key(|(start, _)| *start);
     Ok(ces
         .into_iter()
         .map(|(start, ce)| {
