@@ -12,6 +12,7 @@
 //! - [`viewer`]: the page at `/`.
 //! - [`pages`]: the style and script the `/stats` and `/daily` pages share.
 //! - [`stats`]: `/api/stats` and the page at `/stats`.
+//! - [`stats_figures`]: what `/api/stats` answers, computed from the CE journals, and its cache.
 //! - [`daily`]: the daily reviews, `/api/daily` and the page at `/daily`.
 //! - [`error`]: start-up and per-request errors.
 //!
@@ -30,6 +31,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod stats;
+pub mod stats_figures;
 pub mod viewer;
 
 pub use error::ApiError;

@@ -11,7 +11,7 @@
 use super::error::ApiError;
 use super::routes::router;
 use super::state::AppState;
-use super::stats::StatsCache;
+use super::stats_figures::StatsCache;
 use super::{ApiConfig, ApiHooks};
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! hooks into the rest of the service. Its own file, so the handlers and the route table
 //! both use it without importing each other.
 
-use super::stats::StatsCache;
+use super::stats_figures::StatsCache;
 use super::ApiHooks;
 use std::path::PathBuf;
 use std::sync::Arc;
