@@ -32,7 +32,8 @@ pub enum StartError {
     Stage(String),
 }
 
-/// The AI endpoint's client for `ai`: the analysis' and the quick titles' (each its own hourly cap).
+/// The AI endpoint's client for `ai`: the analysis', the quick titles' and the daily review's
+/// (each its own hourly cap).
 pub fn ai_client(ai: &AiConfig) -> AiClient {
     let mut settings = AiSettings::new(&ai.base_url, ai.api_key.clone(), &ai.model);
     settings.frames_per_hour_cap = ai.frames_per_hour_cap;

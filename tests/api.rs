@@ -2,6 +2,9 @@
 //! with ranges, containment, the bearer token, keep and delete, and the
 //! viewer and player pages in a real headless browser.
 
+mod common;
+
+use common::browser::dump_dom;
 use frigate_buffer::api::{spawn_api, ApiConfig, ApiHooks, ApiServer};
 use frigate_buffer::ce::journal::{append, JournalStep};
 use frigate_buffer::notify::Status;
@@ -13,7 +16,7 @@ use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -228,6 +231,7 @@ impl Storage {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             storage: self.root.clone(),
             token: token.map(str::to_string),
+            stats_refresh: Duration::from_secs(60),
         };
         let hooks = ApiHooks {
             metrics: Arc::new(|| "frigate_buffer_ces_total 3\n".to_string()),
@@ -543,44 +547,6 @@ fn stop_closes_the_port() {
     server.stop().unwrap();
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(TcpStream::connect(addr).is_err());
-}
-
-/// Runs headless Chromium on the viewer and returns the DOM it dumps.
-fn dump_dom(page: &str) -> String {
-    let chromium = Path::new("/usr/bin/chromium");
-    assert!(
-        chromium.exists(),
-        "/usr/bin/chromium is missing: run scripts/setup.sh to install it (the viewer test needs a real browser)"
-    );
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(["--virtual-time-budget=10000", "--dump-dom", page])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("chromium did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let mut dom = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut dom).unwrap();
-    dom
 }
 
 #[test]

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::error::{head, AiError};
 use super::frame_render::AiFrameJpeg;
 use super::hourly_cap::HourlyFrameCap;
-use super::parse::{parse_chat_completion, AnalysisResult};
+use super::parse::{completion_text, parse_chat_completion, AnalysisResult};
 use super::prompt::{user_text, AnalysisContext, SYSTEM_PROMPT};
 use super::quick_title::{quick_title_text, QuickTitle, QUICK_TITLE_PROMPT};
 
@@ -144,11 +144,32 @@ impl AiClient {
             .unwrap_or_else(PoisonError::into_inner)
             .try_reserve(jpegs.len(), Instant::now())?;
         let body = self.request_body(system, text, jpegs);
-        let answer = match self.post(&body) {
-            Err(error) if is_retryable(&error) => self.post(&body),
+        parse_chat_completion(&self.post_retrying(&body)?)
+    }
+
+    /// [`AiClient::post`], once more at once after a transport error or a 5xx answer.
+    fn post_retrying(&self, body: &[u8]) -> Result<String, AiError> {
+        match self.post(body) {
+            Err(error) if is_retryable(&error) => self.post(body),
             first => first,
-        }?;
-        parse_chat_completion(&answer)
+        }
+    }
+
+    /// Sends a text-only exchange (`system` prompt, `user` text) and returns the answer text as
+    /// the model wrote it. No frames, so the hourly frame cap is not touched. A transport error or
+    /// 5xx answer is retried once at once.
+    pub fn complete_text(&self, system: &str, user: &str) -> Result<String, AiError> {
+        let body = json!({
+            "model": self.settings.model,
+            "messages": [
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
+            ],
+            "temperature": TEMPERATURE,
+        })
+        .to_string()
+        .into_bytes();
+        completion_text(&self.post_retrying(&body)?)
     }
 
     /// The chat-completions body: the `system` prompt, then the user `text` followed by one

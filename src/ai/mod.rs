@@ -9,10 +9,12 @@
 //! - `parse`: the lenient reading of the answer into `AnalysisResult`.
 //! - `error`: `AiError`, why an analysis produced no result.
 //! - `outputs`: `ai_frame_analysis/` frames and manifest, `analysis_result.json`.
+//! - `daily_report`: the daily review of the previous day's CEs, asked of the same endpoint.
 //!
 //! Which frames are sent and how each is cropped is decided in `timeline::ai_frames`.
 
 pub mod client;
+pub mod daily_report;
 pub mod error;
 pub mod frame_render;
 pub mod hourly_cap;

@@ -28,17 +28,23 @@ pub struct AnalysisResult {
     pub potential_threat_level: u8,
 }
 
-/// Parses a chat-completions response body: takes `choices[0].message.content` (a string, or an
-/// array of `{type: "text", text}` parts joined in order) and parses it with [`parse_answer`].
+/// Parses a chat-completions response body: takes its answer text ([`completion_text`]) and
+/// parses it with [`parse_answer`].
 pub fn parse_chat_completion(body: &str) -> Result<AnalysisResult, AiError> {
+    parse_answer(&completion_text(body)?)
+}
+
+/// The answer text of a chat-completions response body: `choices[0].message.content`, a string
+/// or an array of `{type: "text", text}` parts joined in order.
+pub fn completion_text(body: &str) -> Result<String, AiError> {
     let response: Value = serde_json::from_str(body)
         .map_err(|error| AiError::malformed(format!("response body is not JSON ({error})"), body))?;
     let content = response
         .pointer("/choices/0/message/content")
         .ok_or_else(|| AiError::malformed("response has no choices[0].message.content", body))?;
     match content {
-        Value::String(text) => parse_answer(text),
-        Value::Array(parts) => parse_answer(&joined_text_parts(parts)),
+        Value::String(text) => Ok(text.clone()),
+        Value::Array(parts) => Ok(joined_text_parts(parts)),
         _ => Err(AiError::malformed(
             "choices[0].message.content is neither text nor a list of parts",
             body,

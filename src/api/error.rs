@@ -49,6 +49,9 @@ pub enum RequestError {
     /// No or a wrong bearer token (401).
     #[error("a valid bearer token is required")]
     Unauthorized,
+    /// A malformed request parameter (400).
+    #[error("{0}")]
+    BadRequest(String),
     /// A file path that leaves the storage folder (403).
     #[error("{0}: outside the storage folder")]
     Forbidden(String),
@@ -86,6 +89,7 @@ impl RequestError {
     /// The HTTP status this failure is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
+            RequestError::BadRequest(_) => StatusCode::BAD_REQUEST,
             RequestError::Unauthorized => StatusCode::UNAUTHORIZED,
             RequestError::Forbidden(_) => StatusCode::FORBIDDEN,
             RequestError::NotFound(_) => StatusCode::NOT_FOUND,

@@ -11,6 +11,10 @@
 //! - [`actions`]: keep and delete a CE.
 //! - [`viewer`]: the page at `/`.
 //! - [`player`]: the page of one CE at `/player/{ce}`.
+//! - [`pages`]: the style and script the `/stats` and `/daily` pages share.
+//! - [`stats`]: `/api/stats` and the page at `/stats`.
+//! - [`stats_figures`]: what `/api/stats` answers, computed from the CE journals, and its cache.
+//! - [`daily`]: the daily reviews, `/api/daily` and the page at `/daily`.
 //! - [`error`]: start-up and per-request errors.
 //!
 //! It reads CE folders and may move or remove a whole CE folder on the user's
@@ -18,14 +22,18 @@
 
 pub mod actions;
 pub mod auth;
+pub mod daily;
 pub mod error;
 pub mod events;
 pub mod files;
+pub mod pages;
 pub mod player;
 pub mod range;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod stats;
+pub mod stats_figures;
 pub mod viewer;
 
 pub use crate::ce::journal::CeStatus;
@@ -36,6 +44,7 @@ pub use server::{spawn_api, ApiServer, HEADER_READ_LIMIT};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Where and how the API serves (`network.api_host`, `network.api_port`,
 /// `network.storage_path`, `network.api_token`).
@@ -48,6 +57,8 @@ pub struct ApiConfig {
     pub storage: PathBuf,
     /// When set, every route but `/healthz` needs `Authorization: Bearer <token>`.
     pub token: Option<String>,
+    /// How long `/api/stats` reuses its figures (`settings.stats_refresh_seconds`).
+    pub stats_refresh: Duration,
 }
 
 /// What the API asks of the rest of the service.

@@ -11,6 +11,7 @@
 use super::error::ApiError;
 use super::routes::router;
 use super::state::AppState;
+use super::stats_figures::StatsCache;
 use super::{ApiConfig, ApiHooks};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,6 +67,7 @@ pub fn spawn_api(config: ApiConfig, hooks: ApiHooks) -> Result<ApiServer, ApiErr
         storage: Arc::new(storage),
         token: config.token.map(Arc::from),
         hooks,
+        stats: StatsCache::new(config.stats_refresh),
     });
     let (stop_signal, stop_requested) = watch::channel(false);
     let thread = std::thread::Builder::new()

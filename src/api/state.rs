@@ -2,6 +2,7 @@
 //! hooks into the rest of the service. Its own file, so the handlers and the route table
 //! both use it without importing each other.
 
+use super::stats_figures::StatsCache;
 use super::ApiHooks;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,4 +16,6 @@ pub struct AppState {
     pub token: Option<Arc<str>>,
     /// Metrics text and the active-CE check, from the rest of the service.
     pub hooks: ApiHooks,
+    /// The last `/api/stats` figures.
+    pub stats: StatsCache,
 }

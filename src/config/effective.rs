@@ -107,6 +107,11 @@ impl Config {
                 "timestamp_overlay": self.summary.timestamp_overlay,
                 "ai_mode": if self.frigate_genai { "frigate" } else { "external_api" },
                 "log_level": self.log_level,
+                "stats_refresh_seconds": self.reports.stats_refresh.as_secs(),
+                "daily_report_schedule_hour": self.reports.daily_report_hour,
+                "daily_report_retention_days": self.reports.daily_report_retention_days,
+                "report_prompt_file": self.reports.prompt_file,
+                "report_known_person_name": self.reports.known_person_name,
             },
             "multi_cam": {
                 "detection_frame_interval": self.detector.frame_interval,

@@ -118,10 +118,7 @@ fn a_full_previous_config_is_mapped_and_the_rest_named_in_one_warning() {
         "{}: settings not supported, ignored: settings.cleanup_interval_hours, \
          settings.export_watchdog_interval_minutes, settings.ffmpeg_timeout_seconds, \
          settings.notification_delay_seconds, settings.summary_padding_before, \
-         settings.summary_padding_after, settings.stats_refresh_seconds, \
-         settings.daily_report_retention_days, settings.daily_report_schedule_hour, \
-         settings.report_prompt_file, settings.report_known_person_name, \
-         settings.gemini_max_concurrent_analyses, settings.save_ai_frames, \
+         settings.summary_padding_after, settings.gemini_max_concurrent_analyses, settings.save_ai_frames, \
          settings.create_ai_analysis_zip, ha.base_url, ha.url, ha.token, ha.gemini_cost_entity, \
          ha.gemini_tokens_entity, notifications.mobile_app.enabled, \
          notifications.mobile_app.credentials_path, notifications.mobile_app.project_id, \

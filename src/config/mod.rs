@@ -11,6 +11,7 @@
 //! - `preset`: the `pipeline:` presets from `pipelines/`.
 //! - `pushover`: the `notifications.pushover:` section (the optional second notifier).
 //! - `cluster`: the `cluster:` section (scale-out across hosts).
+//! - `reports`: the stats page's refresh and the daily review's settings.
 //! - `error`: [`ConfigError`], whose messages name the file and the key.
 
 mod cluster;
@@ -24,6 +25,7 @@ mod preset;
 mod previous;
 mod pushover;
 mod raw;
+mod reports;
 mod runtime;
 mod warning;
 
@@ -34,6 +36,7 @@ pub use env::Environment;
 pub use error::ConfigError;
 pub use preset::{AcceleratorChoice, ChannelCapacities, PipelinePreset, ServiceChannelCapacities, TensorRtPrecision};
 pub use pushover::PushoverSettings;
+pub use reports::ReportSettings;
 pub use runtime::{
     AiConfig, ApiSettings, CameraSettings, CeTimings, Config, DetectorConfig, MqttSettings, MqttTls,
     NotificationSettings, SummaryConfig,

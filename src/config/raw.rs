@@ -182,6 +182,16 @@ pub struct RawSettings {
     pub timestamp_overlay: Option<bool>,
     /// Least severe log level written (`DEBUG`, `INFO`, `WARNING`, `ERROR`; env `LOG_LEVEL`).
     pub log_level: Option<String>,
+    /// Seconds the stats page's figures are reused.
+    pub stats_refresh_seconds: Option<u64>,
+    /// Local hour (0-23) at which the daily review is written.
+    pub daily_report_schedule_hour: Option<u32>,
+    /// Days a daily review is kept.
+    pub daily_report_retention_days: Option<u32>,
+    /// The daily review's prompt file.
+    pub report_prompt_file: Option<PathBuf>,
+    /// A person the household knows, named in the daily review's prompt.
+    pub report_known_person_name: Option<String>,
 }
 
 /// `multi_cam.*`

@@ -4,7 +4,7 @@
 //! defaults become checked values. Nothing downstream re-reads a raw key.
 
 use super::raw::{RawConfig, RawEventFilters};
-use super::{ClusterSettings, ConfigError, ConfigWarning, Environment, PipelinePreset};
+use super::{ClusterSettings, ConfigError, ConfigWarning, Environment, PipelinePreset, ReportSettings};
 use crate::ce::lifecycle::ZoneFilter;
 use crate::frigate::http::FetchSettings;
 use crate::frigate::CameraName;
@@ -220,6 +220,8 @@ pub struct Config {
     pub ai: Option<AiConfig>,
     /// `settings.ai_mode: frigate`: Frigate's GenAI review summaries are the CEs' analysis.
     pub frigate_genai: bool,
+    /// The stats page's refresh and the daily review (written only when `ai` is `Some`).
+    pub reports: ReportSettings,
     /// Scale-out across hosts.
     pub cluster: ClusterSettings,
     /// `settings.log_level` as a log filter directive (`debug`, `info`, `warn`, `error`), if set.
@@ -641,6 +643,7 @@ impl Config {
             }
             _ => None,
         };
+        let reports = ReportSettings::from_raw(&settings, source, relative_to_file)?;
         let log_level = match settings.log_level.as_deref() {
             None => None,
             Some(level) => Some(
@@ -700,6 +703,7 @@ impl Config {
             api,
             ai,
             frigate_genai: ai_mode == "frigate",
+            reports,
             cluster,
             log_level,
             warnings: Vec::new(),

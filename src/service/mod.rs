@@ -14,6 +14,7 @@
 //!   `new` waits briefly for its snapshot (`first_picture`).
 //! - `pushover`: the same notifications to Pushover, when enabled (its own rate limit).
 //! - `outbox`: publishes the dispatcher's jobs (cluster mode).
+//! - `daily_report_thread`: the daily review, when AI analysis is configured.
 //!
 //! `topology` creates the bounded, gauged channels between them.
 //! `conclusions` ends a processed CE the same way in both modes: journal,
@@ -27,6 +28,7 @@
 pub mod clock;
 pub mod conclusions;
 pub mod coordinator;
+pub mod daily_report_thread;
 pub mod dispatcher;
 pub mod fetch;
 pub mod fetch_board;
@@ -233,6 +235,7 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
             bind,
             storage: config.storage_path.clone(),
             token: config.api.token.clone(),
+            stats_refresh: config.reports.stats_refresh,
         },
         ApiHooks {
             metrics: Arc::new(move || {
@@ -384,6 +387,17 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
     let retention = spawn("retention", move || {
         retention_thread::run_retention(&storage, retention_days, &retention_shared, &retention_stop)
     });
+    let daily_reports = config.ai.as_ref().map(|ai| {
+        let (storage, client, settings, stop) = (
+            config.storage_path.clone(),
+            crate::assemble::ai_client(ai),
+            config.reports.clone(),
+            shutdown.clone(),
+        );
+        spawn("daily-report", move || {
+            daily_report_thread::run_daily_reports(&storage, &client, &settings, &stop)
+        })
+    });
     let (ingest_stop, ingest_draining) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
     let mut ingest_thread = None;
     let started = resumed.map_err(ServiceError::from).and_then(|count| {
@@ -436,6 +450,9 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         let _ = ingest.join();
     }
     let _ = retention.join();
+    if let Some(daily_reports) = daily_reports {
+        let _ = daily_reports.join();
+    }
     if let Err(err) = api.stop() {
         tracing::warn!("{err}");
     }

@@ -16,6 +16,7 @@ fn api(storage: &Path) -> ApiServer {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         storage: storage.to_path_buf(),
         token: None,
+        stats_refresh: Duration::from_secs(60),
     };
     let hooks = ApiHooks {
         metrics: Arc::new(String::new),

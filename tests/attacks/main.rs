@@ -12,3 +12,4 @@ mod names;
 mod notify;
 mod player;
 mod quick_title;
+mod stats_pages;

@@ -6,6 +6,7 @@ use frigate_buffer::api::{spawn_api, ApiConfig, ApiHooks, ApiServer};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The API serving `storage` on a free loopback port, behind `token` if given.
 fn api(storage: &Path, token: Option<&str>) -> ApiServer {
@@ -13,6 +14,7 @@ fn api(storage: &Path, token: Option<&str>) -> ApiServer {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         storage: storage.to_path_buf(),
         token: token.map(str::to_string),
+        stats_refresh: Duration::from_secs(60),
     };
     let hooks = ApiHooks {
         metrics: Arc::new(String::new),

@@ -17,11 +17,13 @@
 //! - [`writer`]: durable appends.
 //! - [`ce_record`]: the pure fold of a CE's lines into its state and next step.
 //! - [`mod@replay`]: scanning `events/*/journal.jsonl` at start-up.
+//! - [`history`]: every CE's opening and conclusion, finished ones included, for looking back.
 //! - [`unsent`]: notifications journaled as due and never as sent, finished CEs included.
 
 pub mod ce_record;
 pub mod entry;
 pub mod facts;
+pub mod history;
 pub mod lifecycle_step;
 pub mod replay;
 pub mod unsent;
@@ -30,6 +32,7 @@ pub mod writer;
 pub use ce_record::{CeRecord, CloseWindow, JobDispatch, JournalEvent, NextStep, SummaryOutcome};
 pub use entry::JournalStep;
 pub use facts::{read_facts, CeStatus, JournalFacts};
+pub use history::{histories, read_history, CeHistory, Conclusion, Histories};
 pub use replay::{replay, Replay, UnusableJournal};
 pub use unsent::{unsent_notifications, UnsentNotification};
 pub use writer::append;
