@@ -69,7 +69,7 @@ fn check_config_prints_the_effective_previous_config_masked_and_the_one_warning(
         "{stderr}"
     );
     let keys = warnings[0].split_once("ignored: ").unwrap().1.split(", ").count();
-    assert_eq!(keys, 41, "41 keys not supported: {stderr}");
+    assert_eq!(keys, 33, "33 keys not supported: {stderr}");
 }
 
 #[test]

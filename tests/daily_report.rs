@@ -178,6 +178,34 @@ fn a_failed_request_saves_nothing() {
 }
 
 #[test]
+fn a_day_without_ces_is_saved_without_asking_the_endpoint() {
+    let storage = tempfile::tempdir().unwrap();
+    let day = report_day();
+    ce(
+        storage.path(),
+        "2_next_day",
+        local(day + Days::new(1), 9, 0),
+        &["porch"],
+        None,
+        false,
+    );
+    let endpoint = StubEndpoint::start(Vec::new());
+    let client = AiClient::new(AiSettings::new(&endpoint.base_url, None, "stand-in-model"));
+    let report = generate_report(storage.path(), day, &client, &ReportPrompt::default()).unwrap();
+    assert!(
+        endpoint.finish().is_empty(),
+        "the endpoint was asked about an empty day"
+    );
+    assert!(report.ces.is_empty());
+    assert!(
+        report.markdown.contains("No consolidated events"),
+        "{}",
+        report.markdown
+    );
+    assert_eq!(list_reports(storage.path()).unwrap(), [day]);
+}
+
+#[test]
 fn a_prompt_file_replaces_the_built_in_prompt() {
     let storage = tempfile::tempdir().unwrap();
     let day = report_day();

@@ -283,6 +283,9 @@ fn daily_page_sends_the_token_and_says_when_it_lacks_one() {
     let dir = storage();
     let server = serve(dir.path(), Some(TOKEN));
     assert_daily_page(&dump_dom(&url(&server, &format!("/daily#token={TOKEN}"))));
+    // The query form every page takes; the page's own query (the date) is kept.
+    let older = dump_dom(&url(&server, &format!("/daily?access_token={TOKEN}&date=2026-03-01")));
+    assert!(older.contains("<h1>Daily review - 2026-03-01</h1>"), "{older}");
     let without = dump_dom(&url(&server, "/daily"));
     assert!(without.contains(LACKS_TOKEN), "{without}");
     assert!(!without.contains("Fox in the yard"), "{without}");

@@ -1,15 +1,20 @@
 // Shared by the /stats and /daily pages: their data requests, carrying the API token when the
-// service has one. Open a page as /stats#token=<token> once; the token is kept for this tab
-// (sessionStorage) and removed from the address bar.
+// service has one. Open a page once as /stats?access_token=<token> (as every page) or
+// /stats#token=<token>; the token is kept for this tab (sessionStorage) and removed from the
+// address bar.
 "use strict";
 
 const TOKEN_KEY = "frigate-buffer-api-token";
 
 (function takeTokenFromAddress() {
+  const query = new URLSearchParams(location.search);
   const match = location.hash.match(/(?:^#|&)token=([^&]*)/);
-  if (match) {
-    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
-    history.replaceState(null, "", location.pathname + location.search);
+  const token = query.get("access_token") ?? (match ? decodeURIComponent(match[1]) : null);
+  if (token !== null) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    query.delete("access_token");
+    const rest = query.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : ""));
   }
 })();
 

@@ -21,7 +21,12 @@ pub enum FailureKind {
 }
 
 /// A camera's or a summary's failure: one line naming the clip or file, and its kind.
+///
+/// In JSON (`process --json`, the cluster's results) an ordinary failure is its line, as a
+/// string; a storage failure is `{"kind": "storage_unwritable", "message": …}`, so a cluster's
+/// ingest node holds that CE back as the worker's own service would.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(into = "WireError", from = "WireError")]
 #[error("{message}")]
 pub struct PipelineError {
     /// What kind of failure.
@@ -58,6 +63,42 @@ impl PipelineError {
     }
 }
 
+/// How a [`PipelineError`] is written in JSON.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum WireError {
+    /// An ordinary failure: its line.
+    Text(String),
+    /// A failure of another kind, named.
+    Typed {
+        /// Its kind.
+        kind: FailureKind,
+        /// Its line.
+        message: String,
+    },
+}
+
+impl From<PipelineError> for WireError {
+    fn from(error: PipelineError) -> Self {
+        match error.kind {
+            FailureKind::Failed => WireError::Text(error.message),
+            kind => WireError::Typed {
+                kind,
+                message: error.message,
+            },
+        }
+    }
+}
+
+impl From<WireError> for PipelineError {
+    fn from(wire: WireError) -> Self {
+        match wire {
+            WireError::Text(message) => PipelineError::failed(message),
+            WireError::Typed { kind, message } => PipelineError { kind, message },
+        }
+    }
+}
+
 impl From<EncodeError> for PipelineError {
     fn from(error: EncodeError) -> Self {
         let kind = match error {
@@ -85,6 +126,21 @@ mod tests {
         assert!(PipelineError::io("f", &read_only).storage_unwritable());
         let missing = io::Error::from_raw_os_error(2); // ENOENT
         assert!(!PipelineError::io("f", &missing).storage_unwritable());
+    }
+
+    #[test]
+    fn json_keeps_ordinary_failures_as_text_and_names_storage_failures() {
+        let ordinary = PipelineError::failed("clip /x/yard-1.mp4: has no video frames");
+        let text = serde_json::to_string(&ordinary).unwrap();
+        assert_eq!(text, r#""clip /x/yard-1.mp4: has no video frames""#);
+        assert_eq!(serde_json::from_str::<PipelineError>(&text).unwrap(), ordinary);
+        let full = PipelineError::io("/x/detection.json", &io::Error::from_raw_os_error(28));
+        let text = serde_json::to_string(&full).unwrap();
+        assert!(
+            text.starts_with(r#"{"kind":"storage_unwritable","message":"/x/detection.json: "#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<PipelineError>(&text).unwrap(), full);
     }
 
     #[test]

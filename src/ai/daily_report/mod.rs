@@ -56,8 +56,9 @@ pub enum DailyReportError {
 }
 
 /// Builds the list of `date`'s CEs (local time), asks `client` for a report with `prompt`, and
-/// saves it under `<storage>/daily_reports/`. A day without CEs is reported too (the endpoint
-/// is told so), so the page shows every day the service ran.
+/// saves it under `<storage>/daily_reports/`. A day without CEs is reported too, so the page
+/// shows every day the service ran, but without asking the endpoint: there is nothing to review,
+/// and a service started for the first time does not spend a request on an empty yesterday.
 ///
 /// # Errors
 /// See [`DailyReportError`]; nothing is saved on an error.
@@ -68,14 +69,22 @@ pub fn generate_report(
     prompt: &ReportPrompt,
 ) -> Result<SavedReport, DailyReportError> {
     let entries = day_entries(storage, date)?;
-    let (system, user) = prompt.render(date, &entries)?;
-    let markdown = client
-        .complete_text(&system, &user)
-        .map_err(|source| DailyReportError::Ai { date, source })?;
+    let (model, markdown) = if entries.is_empty() {
+        (
+            String::new(),
+            format!("# {date}\n\nNo consolidated events were recorded on this day.\n"),
+        )
+    } else {
+        let (system, user) = prompt.render(date, &entries)?;
+        let markdown = client
+            .complete_text(&system, &user)
+            .map_err(|source| DailyReportError::Ai { date, source })?;
+        (client.model().to_string(), markdown)
+    };
     let report = SavedReport {
         date,
         generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        model: client.model().to_string(),
+        model,
         ces: entries,
         markdown,
     };

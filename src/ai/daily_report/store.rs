@@ -27,7 +27,7 @@ pub struct SavedReport {
     pub date: NaiveDate,
     /// When the report was made, RFC 3339 in UTC.
     pub generated_at: String,
-    /// The model that wrote it.
+    /// The model that wrote it; empty when the day had no CEs and no model was asked.
     pub model: String,
     /// The CEs it was asked about.
     pub ces: Vec<ReportEntry>,
