@@ -11,7 +11,7 @@
 //! - [`actions`]: keep and delete a CE.
 //! - [`viewer`]: the page at `/`.
 //! - [`player`]: the page of one CE at `/player/{ce}`.
-//! - [`pages`]: the style and script the `/stats` and `/daily` pages share.
+//! - [`pages`]: the style and scripts the pages share.
 //! - [`stats`]: `/api/stats` and the page at `/stats`.
 //! - [`stats_figures`]: what `/api/stats` answers, computed from the CE journals, and its cache.
 //! - [`daily`]: the daily reviews, `/api/daily` and the page at `/daily`.

@@ -11,14 +11,19 @@
 
 use super::error::{run_blocking, RequestError};
 use super::events::{find, CeEntry};
+use super::pages::assembled;
 use super::state::AppState;
 use crate::ce::journal::replay::CANCELED_SUFFIX;
 use axum::extract::{Path as UrlPath, State};
 use axum::response::Html;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// The page, embedded at build time.
 const PLAYER_HTML: &str = include_str!("../../assets/player/index.html");
+
+/// The page with its shared script, made once.
+static PAGE: OnceLock<String> = OnceLock::new();
 
 /// Where the page's HTML takes the CE's folder name.
 const CE_PLACEHOLDER: &str = "{{CE_FOLDER}}";
@@ -31,7 +36,7 @@ pub async fn player_page(
     let storage = state.storage.clone();
     let entry = run_blocking(move || find_for_player(&storage, &ce)).await?;
     Ok(Html(
-        PLAYER_HTML.replace(CE_PLACEHOLDER, &attribute_text(&entry.folder)),
+        assembled(&PAGE, PLAYER_HTML).replace(CE_PLACEHOLDER, &attribute_text(&entry.folder)),
     ))
 }
 
