@@ -4,8 +4,9 @@
 
 mod common;
 
+use common::api_server::api_server;
 use common::browser::dump_dom;
-use frigate_buffer::api::{spawn_api, ApiConfig, ApiHooks, ApiServer};
+use frigate_buffer::api::ApiServer;
 use frigate_buffer::ce::journal::{append, JournalStep};
 use frigate_buffer::notify::Status;
 use frigate_buffer::sidecar::format::{Detection, Sidecar, SidecarEntry};
@@ -14,7 +15,7 @@ use frigate_buffer::sidecar::store::write_sidecar;
 use frigate_buffer::timeline::{plan_summary, CameraRun, CameraSidecar, PlanParams};
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
@@ -227,17 +228,12 @@ impl Storage {
     /// Starts the API on a free port; `active` lists folders the service
     /// still works on.
     fn serve(&self, token: Option<&str>, active: &'static [&'static str]) -> ApiServer {
-        let config = ApiConfig {
-            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            storage: self.root.clone(),
-            token: token.map(str::to_string),
-            stats_refresh: Duration::from_secs(60),
-        };
-        let hooks = ApiHooks {
-            metrics: Arc::new(|| "frigate_buffer_ces_total 3\n".to_string()),
-            is_active: Arc::new(move |folder| active.contains(&folder)),
-        };
-        spawn_api(config, hooks).unwrap()
+        api_server(
+            &self.root,
+            token,
+            || "frigate_buffer_ces_total 3\n".to_string(),
+            move |folder| active.contains(&folder),
+        )
     }
 }
 

@@ -5,15 +5,13 @@
 mod common;
 
 use chrono::{Days, Local, NaiveDate, TimeZone};
+use common::api_server::api_server;
 use common::browser::dump_dom;
 use frigate_buffer::ai::daily_report::{save_report, ReportEntry, SavedReport};
-use frigate_buffer::api::{spawn_api, ApiConfig, ApiHooks, ApiServer};
+use frigate_buffer::api::ApiServer;
 use frigate_buffer::ce::journal::{append, JournalStep};
 use serde_json::Value;
-use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 /// The token of the guarded tests.
 const TOKEN: &str = "st4ts-token";
@@ -143,17 +141,7 @@ fn storage() -> tempfile::TempDir {
 
 /// The API over `root` on a free port, with [`METRICS`] as its metrics.
 fn serve(root: &Path, token: Option<&str>) -> ApiServer {
-    let config = ApiConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        storage: root.to_path_buf(),
-        token: token.map(str::to_string),
-        stats_refresh: Duration::from_secs(60),
-    };
-    let hooks = ApiHooks {
-        metrics: Arc::new(|| METRICS.to_string()),
-        is_active: Arc::new(|_| false),
-    };
-    spawn_api(config, hooks).unwrap()
+    api_server(root, token, || METRICS.to_string(), |_| false)
 }
 
 fn url(server: &ApiServer, path: &str) -> String {

@@ -3,26 +3,16 @@
 //! descriptor each would otherwise pile up); a failure of the storage is answered without the
 //! storage's path.
 
-use frigate_buffer::api::{spawn_api, ApiConfig, ApiHooks, ApiServer, HEADER_READ_LIMIT};
+use crate::common::api_server::idle_api_server;
+use frigate_buffer::api::{ApiServer, HEADER_READ_LIMIT};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The API serving `storage` on a free loopback port.
 fn api(storage: &Path) -> ApiServer {
-    let config = ApiConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        storage: storage.to_path_buf(),
-        token: None,
-        stats_refresh: Duration::from_secs(60),
-    };
-    let hooks = ApiHooks {
-        metrics: Arc::new(String::new),
-        is_active: Arc::new(|_| false),
-    };
-    spawn_api(config, hooks).unwrap()
+    idle_api_server(storage, None)
 }
 
 /// Reads until the server closes the connection; returns what came. Fails if the server keeps

@@ -2,25 +2,13 @@
 //! written into the page escaped (it would otherwise run script in the page); a wrong
 //! `access_token` beside other query parameters is refused; a path-like CE name finds nothing.
 
-use frigate_buffer::api::{spawn_api, ApiConfig, ApiHooks, ApiServer};
-use std::net::SocketAddr;
+use crate::common::api_server::idle_api_server;
+use frigate_buffer::api::ApiServer;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 /// The API serving `storage` on a free loopback port, behind `token` if given.
 fn api(storage: &Path, token: Option<&str>) -> ApiServer {
-    let config = ApiConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        storage: storage.to_path_buf(),
-        token: token.map(str::to_string),
-        stats_refresh: Duration::from_secs(60),
-    };
-    let hooks = ApiHooks {
-        metrics: Arc::new(String::new),
-        is_active: Arc::new(|_| false),
-    };
-    spawn_api(config, hooks).unwrap()
+    idle_api_server(storage, token)
 }
 
 /// Status and body of a GET of `path` (already percent-encoded).

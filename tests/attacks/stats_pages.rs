@@ -2,9 +2,9 @@
 //! endless devices, a report file that is a pipe, a burst of simultaneous stats requests, dates
 //! that try to name other files, and the token rule of the open pages.
 
-use frigate_buffer::api::{spawn_api, ApiConfig, ApiHooks, ApiServer};
+use crate::common::api_server::api_server;
+use frigate_buffer::api::ApiServer;
 use frigate_buffer::ce::journal::{append, JournalStep};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,22 +13,13 @@ use std::time::Duration;
 /// The API over `storage`; `metrics_calls` counts the metrics hook's calls (one per stats
 /// computation).
 fn api(storage: &Path, token: Option<&str>, metrics_calls: Arc<AtomicUsize>) -> ApiServer {
-    let config = ApiConfig {
-        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        storage: storage.to_path_buf(),
-        token: token.map(str::to_string),
-        stats_refresh: Duration::from_secs(60),
+    let metrics = move || {
+        metrics_calls.fetch_add(1, Ordering::SeqCst);
+        // Slow enough that simultaneous requests overlap with the first computation.
+        std::thread::sleep(Duration::from_millis(300));
+        String::new()
     };
-    let hooks = ApiHooks {
-        metrics: Arc::new(move || {
-            metrics_calls.fetch_add(1, Ordering::SeqCst);
-            // Slow enough that simultaneous requests overlap with the first computation.
-            std::thread::sleep(Duration::from_millis(300));
-            String::new()
-        }),
-        is_active: Arc::new(|_| false),
-    };
-    spawn_api(config, hooks).unwrap()
+    api_server(storage, token, metrics, |_| false)
 }
 
 /// Status and body of a GET that must be answered within 30 s.

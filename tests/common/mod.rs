@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
 
+pub mod api_server;
 pub mod browser;
 pub mod creeping_box;
 pub mod frigate_api;
