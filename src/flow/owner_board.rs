@@ -134,6 +134,11 @@ impl OwnerBoard {
         self.owners[index].in_rotation.load(Ordering::Relaxed)
     }
 
+    /// Whether any owner gets new jobs.
+    pub fn any_in_rotation(&self) -> bool {
+        (0..self.owners.len()).any(|i| self.in_rotation(i))
+    }
+
     /// Records a job of `frames` frames queued on owner `index`.
     pub fn queued(&self, index: usize, frames: u64) {
         let slot = &self.owners[index];

@@ -66,8 +66,6 @@ pub struct AcceleratorOwner {
     index: usize,
     /// Queued frames and rotation of every owner.
     board: Arc<OwnerBoard>,
-    /// Whether a job since the last check failed with a device fault.
-    faulted: bool,
     /// The backend's device-fault count at the last check.
     device_faults: u64,
 }
@@ -92,7 +90,6 @@ impl AcceleratorOwner {
             handed_back: links.handed_back,
             index: links.index,
             board: links.board,
-            faulted: false,
             device_faults: 0,
         }
     }
@@ -102,7 +99,7 @@ impl AcceleratorOwner {
             return false;
         };
         let rendered = self.backend.render_ai_frames(&job);
-        self.note_fault(rendered.as_ref().err());
+        self.on_error(rendered.as_ref().err());
         let request = match rendered {
             Ok(frames) => AiRequest {
                 ce: job.ce,
@@ -137,7 +134,9 @@ impl AcceleratorOwner {
             }
         }
         let writer = &self.writer;
+        let mut emitted = vec![0u64; jobs.len()];
         let mut emit = |index: usize, frame| {
+            emitted[index] += 1;
             let job: &DetectJob = &jobs[index];
             writer
                 .send(WriterMessage::Sample {
@@ -150,11 +149,16 @@ impl AcceleratorOwner {
         };
         let outcomes = self.backend.detect_clips(&jobs, &mut emit);
         let mut ok = true;
-        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+        for ((job, outcome), emitted) in jobs.into_iter().zip(outcomes).zip(emitted) {
+            self.on_error(outcome.as_ref().err());
+            // A pass the device failed before it sent a frame runs again on another owner.
+            if outcome.is_err() && emitted == 0 && self.hands_jobs_back() {
+                self.hand_back(AcceleratorJob::Detect(job));
+                continue;
+            }
             if let Err(err) = &outcome {
                 tracing::error!(camera = %job.camera, backend = self.backend.name(), "{err}");
             }
-            self.note_fault(outcome.as_ref().err());
             let decoded = outcome.as_ref().map_or(0, |stats| stats.decoded_frames);
             self.finished(job.frames(), decoded);
             ok &= outcome.is_ok();
@@ -179,6 +183,10 @@ impl AcceleratorOwner {
     /// Handles one message from the owner's queue.
     fn take(&mut self, message: OwnerMessage) -> bool {
         match message {
+            OwnerMessage::Job(job) if self.hands_jobs_back() => {
+                self.hand_back(job);
+                true
+            }
             OwnerMessage::Job(job) => self.run(job),
             OwnerMessage::Probe => self.probe(),
         }
@@ -209,32 +217,45 @@ impl AcceleratorOwner {
         self.board.released(self.index, frames);
     }
 
-    /// Remembers a device fault in a job's error, to act on once the message is handled.
-    fn note_fault(&mut self, error: Option<&AcceleratorError>) {
-        self.faulted |= error.is_some_and(AcceleratorError::is_device_fault);
+    /// Leaves rotation when `error` is a device fault.
+    fn on_error(&mut self, error: Option<&AcceleratorError>) {
+        if error.is_some_and(AcceleratorError::is_device_fault) {
+            self.leave_rotation();
+        }
     }
 
-    /// After a device fault (a job's error, or one the backend recovered from by itself):
-    /// leaves rotation and hands every job queued here back to the router.
-    fn leave_rotation_if_faulted(&mut self) {
-        let device_faults = self.backend.device_faults();
-        let faulted = std::mem::take(&mut self.faulted) || device_faults > self.device_faults;
-        self.device_faults = device_faults;
-        if !faulted || !self.board.take_out(self.index, Instant::now()) {
+    /// Whether a job in this owner's hands goes back to the router rather than running here:
+    /// this owner is out of rotation and another is in.
+    fn hands_jobs_back(&self) -> bool {
+        !self.board.in_rotation(self.index) && self.board.any_in_rotation()
+    }
+
+    /// Gives `job` back to the router, which queues it on another owner.
+    fn hand_back(&self, job: AcceleratorJob) {
+        let frames = job.frames();
+        // Handed back before released, so the router never sees it nowhere.
+        if let Err(returned) = self.handed_back.send(job) {
+            tracing::error!(ce = %returned.0.ce().id, "the job router is gone; a job was dropped");
+        }
+        self.board.released(self.index, frames);
+    }
+
+    /// After a device fault: leaves rotation and, when another owner is in rotation, hands
+    /// every job queued here back to the router. Nothing happens if already out.
+    fn leave_rotation(&mut self) {
+        if !self.board.take_out(self.index, Instant::now()) {
             return;
         }
         let mut handed_back = 0;
-        while let Ok(message) = self.queued.try_recv() {
-            let OwnerMessage::Job(job) = message else {
-                continue;
-            };
-            let frames = job.frames();
-            // Handed back before released, so the router never sees it nowhere.
-            if let Err(returned) = self.handed_back.send(job) {
-                tracing::error!(ce = %returned.0.ce().id, "the job router is gone; a job was dropped");
+        while self.hands_jobs_back() {
+            match self.queued.try_recv() {
+                Ok(OwnerMessage::Job(job)) => {
+                    self.hand_back(job);
+                    handed_back += 1;
+                }
+                Ok(OwnerMessage::Probe) => {}
+                Err(_) => break,
             }
-            self.board.released(self.index, frames);
-            handed_back += 1;
         }
         tracing::warn!(
             owner = self.index,
@@ -242,6 +263,16 @@ impl AcceleratorOwner {
             handed_back,
             "device fault: this accelerator owner is out of rotation until a probe succeeds"
         );
+    }
+
+    /// Leaves rotation when the backend recovered from a device fault by itself since the last
+    /// check (it ran the job on its fallback), as when a job fails with one.
+    fn check_device_faults(&mut self) {
+        let device_faults = self.backend.device_faults();
+        if device_faults > self.device_faults {
+            self.device_faults = device_faults;
+            self.leave_rotation();
+        }
     }
 
     /// Tries the device; back into rotation when it answers.
@@ -290,7 +321,7 @@ impl AcceleratorOwner {
             Ok(_) => EncoderMessage::Finish { ce_id },
             Err(err) => {
                 tracing::error!(ce = %ce_id, backend = self.backend.name(), "summary render failed: {err}");
-                self.note_fault(Some(&err));
+                self.on_error(Some(&err));
                 EncoderMessage::Abort {
                     ce_id,
                     reason: err.to_string(),
@@ -307,7 +338,7 @@ impl Stage for AcceleratorOwner {
 
     fn handle(&mut self, message: OwnerMessage) -> bool {
         let ok = self.take(message);
-        self.leave_rotation_if_faulted();
+        self.check_device_faults();
         self.counters.set_fallbacks(self.backend.fallbacks());
         if let Some(memory) = self.backend.device_memory() {
             self.counters.set_device_memory(memory);
