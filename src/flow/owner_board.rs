@@ -151,8 +151,12 @@ impl OwnerBoard {
     pub fn released(&self, index: usize, frames: u64) {
         let slot = &self.owners[index];
         let less = |by: u64| move |value: u64| Some(value.saturating_sub(by));
-        let _ = slot.queued_frames.fetch_update(Ordering::Relaxed, Ordering::Relaxed, less(frames));
-        let _ = slot.queued_jobs.fetch_update(Ordering::Relaxed, Ordering::Relaxed, less(1));
+        let _ = slot
+            .queued_frames
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, less(frames));
+        let _ = slot
+            .queued_jobs
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, less(1));
     }
 
     /// Records a job owner `index` ran, and the frames it decoded.
@@ -164,7 +168,10 @@ impl OwnerBoard {
 
     /// Jobs queued on every owner or in their hands.
     pub fn queued_jobs(&self) -> u64 {
-        self.owners.iter().map(|slot| slot.queued_jobs.load(Ordering::Relaxed)).sum()
+        self.owners
+            .iter()
+            .map(|slot| slot.queued_jobs.load(Ordering::Relaxed))
+            .sum()
     }
 
     /// Takes owner `index` out of rotation after a device fault at `now`; its first probe is
@@ -177,7 +184,8 @@ impl OwnerBoard {
         slot.faults.fetch_add(1, Ordering::Relaxed);
         let first = millis(self.backoff.first);
         slot.backoff_millis.store(first, Ordering::Relaxed);
-        slot.probe_due_millis.store(self.millis_at(now) + first, Ordering::Release);
+        slot.probe_due_millis
+            .store(self.millis_at(now) + first, Ordering::Release);
         true
     }
 
@@ -212,9 +220,14 @@ impl OwnerBoard {
     pub fn probe_failed(&self, index: usize, now: Instant) {
         let slot = &self.owners[index];
         let longest = millis(self.backoff.longest);
-        let wait = slot.backoff_millis.load(Ordering::Relaxed).saturating_mul(2).clamp(1, longest);
+        let wait = slot
+            .backoff_millis
+            .load(Ordering::Relaxed)
+            .saturating_mul(2)
+            .clamp(1, longest);
         slot.backoff_millis.store(wait, Ordering::Relaxed);
-        slot.probe_due_millis.store(self.millis_at(now) + wait, Ordering::Release);
+        slot.probe_due_millis
+            .store(self.millis_at(now) + wait, Ordering::Release);
     }
 
     /// Copies every owner's line.
@@ -295,7 +308,10 @@ mod tests {
         let fault = Instant::now();
         board.queued(1, 1_000);
         assert!(board.take_out(0, fault));
-        assert!(!board.take_out(0, fault), "a second fault while out is not counted again");
+        assert!(
+            !board.take_out(0, fault),
+            "a second fault while out is not counted again"
+        );
         // Owner 1 is busier, yet owner 0 is skipped.
         assert_eq!(board.preference(), vec![1]);
         // No probe before the back-off has passed; one, once, after it.
@@ -309,7 +325,9 @@ mod tests {
         assert_eq!(board.claim_due_probes(failed + Duration::from_secs(4)), vec![0]);
         let failed_again = failed + Duration::from_secs(4);
         board.probe_failed(0, failed_again);
-        assert!(board.claim_due_probes(failed_again + Duration::from_millis(4_999)).is_empty());
+        assert!(board
+            .claim_due_probes(failed_again + Duration::from_millis(4_999))
+            .is_empty());
         assert_eq!(board.claim_due_probes(failed_again + Duration::from_secs(5)), vec![0]);
         assert_eq!(board.preference(), vec![1]);
         board.probe_succeeded(0);

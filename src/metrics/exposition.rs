@@ -755,17 +755,32 @@ mod tests {
         };
         let samples = check_exposition(&render(&ServiceMetrics::new(), &telemetry, 1.0));
         let value = |key: &str| *samples.get(key).unwrap_or_else(|| panic!("missing {key}"));
-        assert_eq!(value("frigate_buffer_accelerator_owner_queued_frames{owner=\"0\"}"), 900.0);
-        assert_eq!(value("frigate_buffer_accelerator_owner_queued_frames{owner=\"1\"}"), 500.0);
+        assert_eq!(
+            value("frigate_buffer_accelerator_owner_queued_frames{owner=\"0\"}"),
+            900.0
+        );
+        assert_eq!(
+            value("frigate_buffer_accelerator_owner_queued_frames{owner=\"1\"}"),
+            500.0
+        );
         assert_eq!(value("frigate_buffer_accelerator_owner_queued_jobs{owner=\"1\"}"), 2.0);
         assert_eq!(value("frigate_buffer_accelerator_owner_in_rotation{owner=\"0\"}"), 1.0);
         assert_eq!(value("frigate_buffer_accelerator_owner_in_rotation{owner=\"1\"}"), 0.0);
         assert_eq!(value("frigate_buffer_accelerator_owner_faults_total{owner=\"1\"}"), 1.0);
-        assert_eq!(value("frigate_buffer_accelerator_owner_recoveries_total{owner=\"1\"}"), 0.0);
+        assert_eq!(
+            value("frigate_buffer_accelerator_owner_recoveries_total{owner=\"1\"}"),
+            0.0
+        );
         board.probe_succeeded(1);
         let samples = check_exposition(&render(&ServiceMetrics::new(), &telemetry, 1.0));
-        assert_eq!(samples["frigate_buffer_accelerator_owner_in_rotation{owner=\"1\"}"], 1.0);
-        assert_eq!(samples["frigate_buffer_accelerator_owner_recoveries_total{owner=\"1\"}"], 1.0);
+        assert_eq!(
+            samples["frigate_buffer_accelerator_owner_in_rotation{owner=\"1\"}"],
+            1.0
+        );
+        assert_eq!(
+            samples["frigate_buffer_accelerator_owner_recoveries_total{owner=\"1\"}"],
+            1.0
+        );
     }
 
     #[test]

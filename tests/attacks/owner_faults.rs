@@ -174,11 +174,18 @@ fn a_faulted_owner_leaves_rotation_hands_its_job_on_and_rejoins_after_its_probe(
     let outcome = &outcomes[0];
     for camera in &outcome.cameras {
         assert!(camera.error.is_none(), "{}: {:?}", camera.camera, camera.error);
-        let sidecar = camera.sidecar.as_ref().unwrap_or_else(|| panic!("{}: no sidecar", camera.camera));
+        let sidecar = camera
+            .sidecar
+            .as_ref()
+            .unwrap_or_else(|| panic!("{}: no sidecar", camera.camera));
         assert!(sidecar.is_file(), "{}", sidecar.display());
     }
     assert_eq!(outcome.cameras.len(), CAMERAS.len());
-    assert!(outcome.summary.as_ref().is_some_and(|path| path.is_file()), "{:?}", outcome.summary_error);
+    assert!(
+        outcome.summary.as_ref().is_some_and(|path| path.is_file()),
+        "{:?}",
+        outcome.summary_error
+    );
 
     // Owner 0 got the first detection job, faulted on it and handed it (and whatever was
     // queued behind it) on; owner 1 ran every clip.
@@ -197,9 +204,18 @@ fn a_faulted_owner_leaves_rotation_hands_its_job_on_and_rejoins_after_its_probe(
     let value = |key: &str| sample(&text, key).unwrap_or_else(|| panic!("{key} missing from\n{text}"));
     assert_eq!(value("frigate_buffer_accelerator_owner_in_rotation{owner=\"0\"}"), 1.0);
     assert_eq!(value("frigate_buffer_accelerator_owner_faults_total{owner=\"0\"}"), 1.0);
-    assert_eq!(value("frigate_buffer_accelerator_owner_recoveries_total{owner=\"0\"}"), 1.0);
+    assert_eq!(
+        value("frigate_buffer_accelerator_owner_recoveries_total{owner=\"0\"}"),
+        1.0
+    );
     assert_eq!(value("frigate_buffer_accelerator_owner_faults_total{owner=\"1\"}"), 0.0);
-    assert_eq!(value("frigate_buffer_accelerator_owner_queued_frames{owner=\"0\"}"), 0.0);
-    assert_eq!(value("frigate_buffer_accelerator_owner_queued_frames{owner=\"1\"}"), 0.0);
+    assert_eq!(
+        value("frigate_buffer_accelerator_owner_queued_frames{owner=\"0\"}"),
+        0.0
+    );
+    assert_eq!(
+        value("frigate_buffer_accelerator_owner_queued_frames{owner=\"1\"}"),
+        0.0
+    );
     pipeline.shutdown();
 }

@@ -328,7 +328,10 @@ impl AcceleratorBackend for NvidiaBackend {
                 message: "the GPU state could not be rebuilt".into(),
             });
         };
-        let answered = gpu.device.alloc::<u8>(4096).and_then(|_buffer| gpu.device.synchronize());
+        let answered = gpu
+            .device
+            .alloc::<u8>(4096)
+            .and_then(|_buffer| gpu.device.synchronize());
         if answered.is_err() {
             self.gpu = None;
         }

@@ -279,7 +279,11 @@ impl AcceleratorOwner {
     fn probe(&mut self) -> bool {
         match self.backend.probe() {
             Ok(()) => {
-                tracing::info!(owner = self.index, backend = self.backend.name(), "probe succeeded: back in rotation");
+                tracing::info!(
+                    owner = self.index,
+                    backend = self.backend.name(),
+                    "probe succeeded: back in rotation"
+                );
                 self.board.probe_succeeded(self.index);
                 true
             }
