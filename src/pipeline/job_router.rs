@@ -131,3 +131,147 @@ impl JobRouter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::messages::{CeJob, DetectJob};
+    use crate::flow::owner_board::ProbeBackoff;
+    use crate::media::probe::{ClipMetadata, ProbeMethod};
+    use crossbeam_channel::{bounded, unbounded};
+    use std::path::PathBuf;
+
+    /// Long enough for a busy machine; the waits end as soon as the message arrives.
+    const PATIENCE: Duration = Duration::from_secs(30);
+
+    /// A detection job over a clip of `frames` frames.
+    fn detect(frames: u64) -> AcceleratorJob {
+        let ce = Arc::new(CeJob::new("ce".into(), PathBuf::from("ce"), 0.0, 30.0, Vec::new()));
+        let clip = ClipMetadata {
+            path: PathBuf::from(format!("cam/{frames}.mp4")),
+            codec: "h264".into(),
+            width: 1280,
+            height: 720,
+            fps: 10.0,
+            duration_sec: frames as f64 / 10.0,
+            frame_count: frames,
+            keyframes: vec![0],
+            probed_by: ProbeMethod::Mp4,
+        };
+        AcceleratorJob::Detect(DetectJob {
+            ce,
+            camera: "cam".into(),
+            clip: Arc::new(clip),
+        })
+    }
+
+    /// The frames of the job an owner's queue delivers next.
+    fn next_job_frames(queue: &Receiver<OwnerMessage>) -> u64 {
+        match queue.recv_timeout(PATIENCE) {
+            Ok(OwnerMessage::Job(job)) => job.frames(),
+            other => panic!("expected a job, got {other:?}"),
+        }
+    }
+
+    struct Rig {
+        input: Sender<AcceleratorJob>,
+        hand_back: Sender<AcceleratorJob>,
+        queues: Vec<Receiver<OwnerMessage>>,
+        board: Arc<OwnerBoard>,
+        router: std::thread::JoinHandle<()>,
+    }
+
+    fn rig(queue_capacity: usize, backoff: Duration) -> Rig {
+        let (input, input_rx) = bounded(1);
+        let (hand_back, handed_back) = unbounded();
+        let (senders, queues): (Vec<_>, Vec<_>) = (0..2).map(|_| bounded(queue_capacity)).unzip();
+        let board = Arc::new(OwnerBoard::new(
+            2,
+            ProbeBackoff {
+                first: backoff,
+                longest: backoff,
+            },
+        ));
+        let router = JobRouter::new(
+            input_rx,
+            handed_back,
+            senders,
+            board.clone(),
+            StageCounters::new("router"),
+        );
+        Rig {
+            input,
+            hand_back,
+            queues,
+            board,
+            router: std::thread::spawn(move || router.run()),
+        }
+    }
+
+    #[test]
+    fn jobs_go_to_the_least_busy_owner_and_the_producer_blocks_when_every_queue_is_full() {
+        let rig = rig(1, Duration::from_secs(60));
+        rig.input.send(detect(3_000)).unwrap();
+        // Both idle: the tie goes to owner 0.
+        assert_eq!(next_job_frames(&rig.queues[0]), 3_000);
+        rig.input.send(detect(400)).unwrap();
+        assert_eq!(next_job_frames(&rig.queues[1]), 400);
+        // Owner 0 holds 3000 frames, owner 1 400: the next goes to owner 1, even once owner 1
+        // holds two jobs to owner 0's one.
+        rig.input.send(detect(500)).unwrap();
+        assert_eq!(next_job_frames(&rig.queues[1]), 500);
+        assert_eq!(rig.board.snapshot()[1].queued_jobs, 2);
+        // Fill both queues, then the router's hands, then the shared queue: the producer blocks.
+        rig.input.send(detect(10)).unwrap(); // to owner 1 (900 frames against 3000)
+        rig.input.send(detect(20)).unwrap(); // owner 1's queue is full: to owner 0
+        rig.input.send(detect(30)).unwrap(); // both full: in the router's hands
+        rig.input.send(detect(40)).unwrap(); // in the shared queue
+        let deadline = Instant::now() + PATIENCE;
+        while rig.queues.iter().any(|queue| queue.is_empty()) || !rig.input.is_full() {
+            assert!(Instant::now() < deadline, "the queues never filled");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            rig.input.try_send(detect(50)).is_err(),
+            "the shared queue took more than it holds"
+        );
+        // Owner 1 takes its next job: the waiting ones go to it, still the least busy.
+        assert_eq!(next_job_frames(&rig.queues[1]), 10);
+        assert_eq!(next_job_frames(&rig.queues[1]), 30);
+        assert_eq!(next_job_frames(&rig.queues[1]), 40);
+        assert_eq!(rig.board.snapshot()[0].queued_frames, 3_020);
+        // Once every job is released and the input closed, the router ends.
+        drop((rig.input, rig.hand_back));
+        for (owner, frames) in [(0, 3_000), (0, 20), (1, 400), (1, 500), (1, 10), (1, 30), (1, 40)] {
+            rig.board.released(owner, frames);
+        }
+        rig.router.join().unwrap();
+        assert_eq!(rig.board.queued_jobs(), 0);
+    }
+
+    #[test]
+    fn a_faulted_owner_gets_no_job_until_its_probe_succeeds_and_handed_back_jobs_go_elsewhere() {
+        let rig = rig(8, Duration::from_millis(50));
+        rig.board.take_out(0, Instant::now());
+        rig.input.send(detect(100)).unwrap();
+        rig.hand_back.send(detect(200)).unwrap();
+        let mut to_owner_1 = [next_job_frames(&rig.queues[1]), next_job_frames(&rig.queues[1])];
+        to_owner_1.sort();
+        assert_eq!(to_owner_1, [100, 200]);
+        // After the back-off, owner 0 gets its probe, and nothing else.
+        match rig.queues[0].recv_timeout(PATIENCE) {
+            Ok(OwnerMessage::Probe) => {}
+            other => panic!("expected the probe, got {other:?}"),
+        }
+        rig.board.probe_succeeded(0);
+        rig.input.send(detect(5_000)).unwrap();
+        assert_eq!(next_job_frames(&rig.queues[0]), 5_000);
+        let line = rig.board.snapshot()[0];
+        assert_eq!((line.faults, line.recoveries, line.in_rotation), (1, 1, true));
+        drop((rig.input, rig.hand_back));
+        for (owner, frames) in [(1, 100), (1, 200), (0, 5_000)] {
+            rig.board.released(owner, frames);
+        }
+        rig.router.join().unwrap();
+    }
+}
