@@ -230,6 +230,16 @@ impl OwnerBoard {
             .store(self.millis_at(now) + wait, Ordering::Release);
     }
 
+    /// Owner `index`'s thread ended abnormally (a panic): it leaves rotation for good and holds
+    /// nothing, so the router neither sends it work nor waits for it at shutdown.
+    pub fn abandon(&self, index: usize) {
+        let slot = &self.owners[index];
+        slot.in_rotation.store(false, Ordering::Release);
+        slot.probe_due_millis.store(NO_PROBE_DUE, Ordering::Release);
+        slot.queued_frames.store(0, Ordering::Relaxed);
+        slot.queued_jobs.store(0, Ordering::Relaxed);
+    }
+
     /// Copies every owner's line.
     pub fn snapshot(&self) -> Vec<OwnerSnapshot> {
         self.owners
@@ -334,6 +344,18 @@ mod tests {
         assert_eq!(board.preference(), vec![0, 1]);
         let line = board.snapshot()[0];
         assert_eq!((line.in_rotation, line.faults, line.recoveries), (true, 1, 1));
+    }
+
+    #[test]
+    fn an_abandoned_owner_holds_nothing_and_is_never_probed() {
+        let board = board(2);
+        board.queued(1, 700);
+        let now = Instant::now();
+        board.take_out(1, now);
+        board.abandon(1);
+        assert_eq!(board.queued_jobs(), 0);
+        assert_eq!(board.preference(), vec![0]);
+        assert!(board.claim_due_probes(now + Duration::from_secs(60)).is_empty());
     }
 
     #[test]

@@ -337,6 +337,15 @@ impl AcceleratorOwner {
     }
 }
 
+impl Drop for AcceleratorOwner {
+    fn drop(&mut self) {
+        // A panic ends the thread with jobs counted on it: let the router forget them.
+        if std::thread::panicking() {
+            self.board.abandon(self.index);
+        }
+    }
+}
+
 impl Stage for AcceleratorOwner {
     type Input = OwnerMessage;
 
