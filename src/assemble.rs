@@ -13,6 +13,7 @@ use crate::config::{AcceleratorChoice, AiConfig, Config};
 use crate::detect::labels::Labels;
 use crate::encode::ffmpeg_pipe::FfmpegEncoderFactory;
 use crate::encode::{PixelFormat, VideoFormat};
+use crate::flow::owner_board::ProbeBackoff;
 use crate::inference::gpu_providers::TensorRtCache;
 use crate::inference::{onnxruntime_library, InferenceError, ModelFile};
 use crate::pipeline::{Pipeline, PipelineParts};
@@ -61,6 +62,13 @@ fn accelerator_factories(config: &Config, plan: &BackendPlan, cpu: CpuBackendFac
 
 /// Starts the pipeline for `config`; returns it with the backend choices.
 pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartError> {
+    let (parts, backends) = pipeline_parts(config)?;
+    let pipeline = Pipeline::start(parts).map_err(StartError::Stage)?;
+    Ok((pipeline, backends))
+}
+
+/// What the pipeline for `config` is built from (nothing started yet), with the backend choices.
+pub fn pipeline_parts(config: &Config) -> Result<(PipelineParts, BackendPlan), StartError> {
     let detector = &config.detector;
     let runtime = onnxruntime_library::load(detector.onnxruntime_library.as_deref())?;
     let backends = select_backends(config, Some(runtime))?;
@@ -91,7 +99,7 @@ pub fn start_pipeline(config: &Config) -> Result<(Pipeline, BackendPlan), StartE
         },
         frame_interval: detector.frame_interval,
         ai: config.ai.as_ref().map(ai_client),
+        probe_backoff: ProbeBackoff::default(),
     };
-    let pipeline = Pipeline::start(parts).map_err(StartError::Stage)?;
-    Ok((pipeline, backends))
+    Ok((parts, backends))
 }

@@ -5,8 +5,8 @@
 //! The map, stage by stage (see `pipeline::topology` for the wiring):
 //!
 //! - [`pipeline`]: the staged pipeline of fixed OS threads and bounded
-//!   channels: metadata-probe → accelerator owner(s) → contour/JSON writer and
-//!   encoder feeder; the CE driver.
+//!   channels: metadata-probe → job router → accelerator owner(s) → contour/JSON
+//!   writer and encoder feeder; the CE driver.
 //! - [`flow`]: what travels between the stages: the typed messages of each edge, frame
 //!   pools, telemetry.
 //! - [`accelerator`]: the accelerator owner's backends (CPU and NVIDIA) behind

@@ -93,6 +93,19 @@ pub trait AcceleratorBackend {
         0
     }
 
+    /// Device faults since start-up that the backend recovered from by itself (running the
+    /// job on a fallback); the owner leaves rotation when this grows, as it does when a job
+    /// fails with a device fault.
+    fn device_faults(&self) -> u64 {
+        0
+    }
+
+    /// A cheap call on the device, made by an owner out of rotation after a fault: `Ok` when
+    /// the device works again. Without a device there is nothing to fail.
+    fn probe(&mut self) -> Result<(), AcceleratorError> {
+        Ok(())
+    }
+
     /// Memory in use on this backend's GPU now; `None` without one.
     fn device_memory(&self) -> Option<DeviceMemory> {
         None

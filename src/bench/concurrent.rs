@@ -1,6 +1,8 @@
 //! `bench --concurrent N`: N copies of one CE folder through one pipeline at once, as a busy
 //! site's incidents arrive, measuring what one machine sustains: CEs per minute end to end, the
-//! aggregate decode rate of the detection passes, how busy the accelerator owners were, memory.
+//! aggregate decode rate of the detection passes, how busy the accelerator owners were, memory,
+//! and each owner's share (decode rate, busy fraction, jobs taken), so a run over several GPUs
+//! shows how the job router spread the work.
 //!
 //! Owns the copies (hard links to the clips in a scratch folder, removed afterwards) and the
 //! accounting; the pipeline and the CE driver are the ones a real run uses.
@@ -11,6 +13,7 @@ use crate::assemble::start_pipeline;
 use crate::ce_folder;
 use crate::ce_report::CeOutcome;
 use crate::config::Config;
+use crate::flow::owner_board::OwnerSnapshot;
 use crate::flow::telemetry::StageSnapshot;
 use crate::media::probe::probe_clip;
 use crate::offline::{folder_job, OfflineError};
@@ -50,6 +53,48 @@ pub struct ConcurrentReport {
     pub stages: Vec<StageSnapshot>,
     /// The process's memory at the end of the run.
     pub memory: MemoryReport,
+    /// Each accelerator owner's share of the work.
+    pub owners: Vec<OwnerFigures>,
+}
+
+/// One accelerator owner's (one GPU's) share of a concurrent run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnerFigures {
+    /// The owner's index (its GPU's place in the configuration).
+    pub owner: usize,
+    /// Jobs it ran (detection passes, summaries, AI frames).
+    pub jobs_taken: u64,
+    /// Frames its detection passes decoded.
+    pub decoded_frames: u64,
+    /// Its decode rate over the detection window, frames/s.
+    pub decoded_fps: f64,
+    /// Seconds it was busy over the wall time.
+    pub busy_fraction: f64,
+    /// Device faults that took it out of rotation.
+    pub faults: u64,
+}
+
+/// Each owner's figures from its line of the board and its stage counters (the owners'
+/// counters are the `accelerator` stages, in owner order).
+fn owner_figures(
+    owners: &[OwnerSnapshot],
+    stages: &[StageSnapshot],
+    detection_window_seconds: f64,
+    wall_seconds: f64,
+) -> Vec<OwnerFigures> {
+    let owner_stages = stages.iter().filter(|stage| stage.name == "accelerator");
+    owners
+        .iter()
+        .zip(owner_stages)
+        .map(|(line, stage)| OwnerFigures {
+            owner: line.owner,
+            jobs_taken: line.jobs_run,
+            decoded_frames: line.decoded_frames,
+            decoded_fps: per_second(line.decoded_frames as f64, detection_window_seconds),
+            busy_fraction: per_second(stage.busy_seconds, wall_seconds),
+            faults: line.faults,
+        })
+        .collect()
 }
 
 /// Runs `copies` copies of the CE folder `dir` through one pipeline at once.
@@ -77,6 +122,12 @@ pub fn run_concurrent_bench(config: &Config, dir: &Path, copies: usize) -> Resul
     let outcomes = driver.run_to_completion(&mut || {});
     let wall_seconds = started.elapsed().as_secs_f64();
     let stages: Vec<StageSnapshot> = pipeline.telemetry().stages.iter().map(|s| s.snapshot()).collect();
+    let owners = pipeline
+        .telemetry()
+        .owners
+        .as_ref()
+        .map(|board| board.snapshot())
+        .unwrap_or_default();
     pipeline.shutdown();
     let busy = accelerator_busy_seconds(&stages);
     Ok(account(
@@ -87,6 +138,7 @@ pub fn run_concurrent_bench(config: &Config, dir: &Path, copies: usize) -> Resul
         wall_seconds,
         busy,
         stages,
+        &owners,
         MemoryReport::now(),
     ))
 }
@@ -101,6 +153,7 @@ fn account(
     wall_seconds: f64,
     busy_seconds: f64,
     stages: Vec<StageSnapshot>,
+    owners: &[OwnerSnapshot],
     memory: MemoryReport,
 ) -> ConcurrentReport {
     let detection_window_seconds = outcomes.iter().map(|o| o.detect_seconds).fold(0.0, f64::max);
@@ -125,6 +178,7 @@ fn account(
         ce_seconds_median,
         ce_seconds_max: ce_seconds.last().copied().unwrap_or(0.0),
         accelerator_busy_fraction: per_second(busy_seconds, wall_seconds),
+        owners: owner_figures(owners, &stages, detection_window_seconds, wall_seconds),
         stages,
         memory,
     }
@@ -215,6 +269,7 @@ mod tests {
             12.0,
             9.0,
             Vec::new(),
+            &[],
             MemoryReport::default(),
         );
         assert_eq!(report.summaries, 2);
@@ -239,10 +294,62 @@ mod tests {
             0.0,
             0.0,
             Vec::new(),
+            &[],
             MemoryReport::default(),
         );
         assert_eq!(report.ce_seconds_median, 3.0);
         assert_eq!(report.ces_per_minute, 0.0, "no time measured, no rate");
+    }
+
+    #[test]
+    fn each_owner_reports_its_decode_rate_busy_fraction_and_jobs() {
+        let line = |owner, jobs_run, decoded_frames, faults| OwnerSnapshot {
+            owner,
+            queued_frames: 0,
+            queued_jobs: 0,
+            in_rotation: true,
+            faults,
+            recoveries: faults,
+            jobs_run,
+            decoded_frames,
+        };
+        let stage = |name, busy_seconds| StageSnapshot {
+            name,
+            items: 0,
+            errors: 0,
+            fallbacks: 0,
+            busy_seconds,
+            busy_fraction: 0.0,
+            device_memory: None,
+        };
+        let stages = [
+            stage("writer", 1.0),
+            stage("accelerator", 6.0),
+            stage("accelerator", 3.0),
+            stage("probe", 0.5),
+        ];
+        let figures = owner_figures(&[line(0, 5, 4_000, 0), line(1, 3, 1_000, 1)], &stages, 8.0, 12.0);
+        assert_eq!(
+            figures,
+            vec![
+                OwnerFigures {
+                    owner: 0,
+                    jobs_taken: 5,
+                    decoded_frames: 4_000,
+                    decoded_fps: 500.0,
+                    busy_fraction: 0.5,
+                    faults: 0,
+                },
+                OwnerFigures {
+                    owner: 1,
+                    jobs_taken: 3,
+                    decoded_frames: 1_000,
+                    decoded_fps: 125.0,
+                    busy_fraction: 0.25,
+                    faults: 1,
+                },
+            ]
+        );
     }
 
     #[test]

@@ -75,6 +75,16 @@ fn print_concurrent(r: &ConcurrentReport) {
         "accelerator owners busy      {:>8.1} % of the wall time",
         r.accelerator_busy_fraction * 100.0
     );
+    for owner in &r.owners {
+        println!(
+            "owner {:<3}                    {:>8.1} decoded frames/s, busy {:.1} %, {} jobs, {} faults",
+            owner.owner,
+            owner.decoded_fps,
+            owner.busy_fraction * 100.0,
+            owner.jobs_taken,
+            owner.faults
+        );
+    }
     print_memory(&r.stages, &r.memory);
 }
 

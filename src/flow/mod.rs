@@ -7,8 +7,11 @@
 //! - `messages`: the typed messages of each edge.
 //! - `frame_pool`: fixed pools of frame buffers.
 //! - `telemetry`: per-stage counters, queue gauges and device memory.
+//! - `owner_board`: per accelerator owner, queued frames, rotation, faults (what the job router
+//!   balances by and `/metrics` shows).
 
 pub mod failure;
 pub mod frame_pool;
 pub mod messages;
+pub mod owner_board;
 pub mod telemetry;

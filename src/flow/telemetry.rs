@@ -5,6 +5,7 @@
 //! `/metrics` endpoint, the `bench` command or a progress display can read
 //! from any thread without locks.
 
+use super::owner_board::OwnerBoard;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -161,6 +162,8 @@ pub struct PipelineTelemetry {
     pub stages: Vec<Arc<StageCounters>>,
     /// One entry per bounded channel.
     pub queues: Vec<Arc<QueueGauge>>,
+    /// The accelerator owners' board (queued frames, rotation, faults); `None` outside a pipeline.
+    pub owners: Option<Arc<OwnerBoard>>,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 use super::histogram::HistogramSnapshot;
 use super::registry::{LabelSet, LabelledValues, ServiceMetrics};
+use crate::flow::owner_board::OwnerSnapshot;
 use crate::flow::telemetry::PipelineTelemetry;
 use std::fmt::{self, Display, Write as _};
 
@@ -180,6 +181,7 @@ pub fn render(metrics: &ServiceMetrics, telemetry: &PipelineTelemetry, uptime_se
     render_stages(&mut out, telemetry);
     render_queues(&mut out, telemetry);
     render_gpu_memory(&mut out, telemetry);
+    render_owners(&mut out, telemetry);
     out.text
 }
 
@@ -315,6 +317,59 @@ fn render_gpu_memory(out: &mut Exposition, telemetry: &PipelineTelemetry) {
     );
 }
 
+/// Writes each accelerator owner's line of the board: queued frames, rotation, faults.
+fn render_owners(out: &mut Exposition, telemetry: &PipelineTelemetry) {
+    let Some(board) = &telemetry.owners else {
+        return;
+    };
+    let owners = board.snapshot();
+    let labels: Vec<String> = owners.iter().map(|line| line.owner.to_string()).collect();
+    let mut family = |name, help, metric_type, value: fn(&OwnerSnapshot) -> u64| {
+        out.labelled(
+            Family {
+                name,
+                help,
+                metric_type,
+            },
+            "owner",
+            labels
+                .iter()
+                .zip(&owners)
+                .map(|(label, line)| (label.as_str(), Value::Count(value(line)))),
+        );
+    };
+    family(
+        "accelerator_owner_queued_frames",
+        "Frames of the jobs queued on each accelerator owner (GPU) or in its hands.",
+        MetricType::Gauge,
+        |line| line.queued_frames,
+    );
+    family(
+        "accelerator_owner_queued_jobs",
+        "Jobs queued on each accelerator owner or in its hands.",
+        MetricType::Gauge,
+        |line| line.queued_jobs,
+    );
+    family(
+        "accelerator_owner_in_rotation",
+        "1 while the accelerator owner gets new jobs, 0 while it is out after a device fault.",
+        MetricType::Gauge,
+        |line| u64::from(line.in_rotation),
+    );
+    family(
+        "accelerator_owner_faults_total",
+        "Device faults that took each accelerator owner out of rotation.",
+        MetricType::Counter,
+        |line| line.faults,
+    );
+    family(
+        "accelerator_owner_recoveries_total",
+        "Probes that brought each accelerator owner back into rotation.",
+        MetricType::Counter,
+        |line| line.recoveries,
+    );
+}
+
 /// Writes the per-stage families from the pipeline telemetry.
 fn render_stages(out: &mut Exposition, telemetry: &PipelineTelemetry) {
     let stages = group_by_name(telemetry.stages.iter().map(|counters| {
@@ -412,11 +467,12 @@ fn render_queues(out: &mut Exposition, telemetry: &PipelineTelemetry) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::owner_board::{OwnerBoard, ProbeBackoff};
     use crate::flow::telemetry::{DeviceMemory, QueueGauge, StageCounters};
     use crate::metrics::registry::{CeFinalState, CeStage, ErrorKind, FrameStage, SummaryEncoder};
     use std::collections::{BTreeMap, HashMap, HashSet};
     use std::sync::Arc;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     /// One parsed sample line.
     #[derive(Debug)]
@@ -627,6 +683,7 @@ mod tests {
         let telemetry = PipelineTelemetry {
             stages: vec![first_owner, writer, second_owner],
             queues: vec![Arc::new(QueueGauge::new("probe", 4, receiver))],
+            owners: None,
         };
         let text = render(&ServiceMetrics::new(), &telemetry, 0.0);
         let samples = check_exposition(&text);
@@ -677,11 +734,53 @@ mod tests {
         let telemetry = PipelineTelemetry {
             stages: vec![first_owner, cpu_stage, second_owner],
             queues: Vec::new(),
+            owners: None,
         };
         let samples = check_exposition(&render(&ServiceMetrics::new(), &telemetry, 1.0));
         assert_eq!(samples["frigate_buffer_gpu_memory_bytes{device=\"0\"}"], 2048.0);
         assert_eq!(samples["frigate_buffer_gpu_memory_bytes{device=\"1\"}"], 4096.0);
         assert_eq!(samples.keys().filter(|key| key.contains("gpu_memory")).count(), 2);
+    }
+
+    #[test]
+    fn each_owner_shows_its_queued_frames_rotation_faults_and_recoveries() {
+        let board = Arc::new(OwnerBoard::new(2, ProbeBackoff::default()));
+        board.queued(0, 900);
+        board.queued(1, 250);
+        board.queued(1, 250);
+        board.take_out(1, Instant::now());
+        let telemetry = PipelineTelemetry {
+            owners: Some(board.clone()),
+            ..PipelineTelemetry::default()
+        };
+        let samples = check_exposition(&render(&ServiceMetrics::new(), &telemetry, 1.0));
+        let value = |key: &str| *samples.get(key).unwrap_or_else(|| panic!("missing {key}"));
+        assert_eq!(
+            value("frigate_buffer_accelerator_owner_queued_frames{owner=\"0\"}"),
+            900.0
+        );
+        assert_eq!(
+            value("frigate_buffer_accelerator_owner_queued_frames{owner=\"1\"}"),
+            500.0
+        );
+        assert_eq!(value("frigate_buffer_accelerator_owner_queued_jobs{owner=\"1\"}"), 2.0);
+        assert_eq!(value("frigate_buffer_accelerator_owner_in_rotation{owner=\"0\"}"), 1.0);
+        assert_eq!(value("frigate_buffer_accelerator_owner_in_rotation{owner=\"1\"}"), 0.0);
+        assert_eq!(value("frigate_buffer_accelerator_owner_faults_total{owner=\"1\"}"), 1.0);
+        assert_eq!(
+            value("frigate_buffer_accelerator_owner_recoveries_total{owner=\"1\"}"),
+            0.0
+        );
+        board.probe_succeeded(1);
+        let samples = check_exposition(&render(&ServiceMetrics::new(), &telemetry, 1.0));
+        assert_eq!(
+            samples["frigate_buffer_accelerator_owner_in_rotation{owner=\"1\"}"],
+            1.0
+        );
+        assert_eq!(
+            samples["frigate_buffer_accelerator_owner_recoveries_total{owner=\"1\"}"],
+            1.0
+        );
     }
 
     #[test]

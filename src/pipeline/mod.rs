@@ -4,6 +4,7 @@
 //! - `topology`: the wiring ([`Pipeline`]), start-up and draining shutdown.
 //! - `stage`: the loop every stage thread runs.
 //! - `stages`: metadata-probe, accelerator owner, contour/JSON writer, encoder feeder.
+//! - `job_router`: hands each accelerator job to the least-busy owner in rotation.
 //! - `ce_run`: drives one or more CEs through the stages (probe → detect →
 //!   sidecars → plan → compile).
 //! - `ce_loop`: the loop of a long-running driver (the service's coordinator, a cluster
@@ -11,6 +12,7 @@
 
 pub mod ce_loop;
 pub mod ce_run;
+pub mod job_router;
 pub mod stage;
 pub mod stages;
 pub mod topology;

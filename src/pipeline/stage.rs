@@ -89,3 +89,13 @@ where
         }
     }
 }
+
+/// Spawns `body` on a thread named like a stage's (`fb-{name}`), joined like one at shutdown,
+/// for a thread whose loop is not one input channel's (the job router).
+pub fn spawn_thread(name: &'static str, body: impl FnOnce() + Send + 'static) -> Result<StageThread, String> {
+    let handle = std::thread::Builder::new()
+        .name(format!("fb-{name}"))
+        .spawn(body)
+        .map_err(|err| format!("cannot spawn the {name} thread: {err}"))?;
+    Ok(StageThread { name, handle })
+}

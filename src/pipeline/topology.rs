@@ -1,8 +1,10 @@
 //! The wiring of the pipeline, read top to bottom like the architecture table:
 //!
 //! ```text
-//! driver ──ProbeRequest──▶ metadata-probe ──AcceleratorJob::Detect──▶ accelerator owner(s)
-//! driver ──AcceleratorJob::Compile───────────────────────────────────▶ accelerator owner(s)
+//! driver ──ProbeRequest──▶ metadata-probe ──AcceleratorJob::Detect──▶ job router
+//! driver ──AcceleratorJob::Compile───────────────────────────────────▶ job router
+//! job router ──OwnerMessage (one queue per owner)──▶ accelerator owner (one per device)
+//! accelerator owner ──AcceleratorJob (handed back after a device fault)──▶ job router
 //! accelerator owner ──WriterMessage──▶ contour/JSON writer ──PipelineEvent──▶ driver
 //! accelerator owner ──EncoderMessage─▶ encoder feeder      ──PipelineEvent──▶ driver
 //! metadata-probe ──PipelineEvent (failures)──▶ driver
@@ -12,20 +14,27 @@
 //! channel blocks its producer. The event edge back to the driver is the one
 //! unbounded channel: it closes the loop driver → stages → driver, and a
 //! bounded edge in a loop can deadlock; its traffic is a few events per camera.
-//! Several accelerator owners (one per device) share the job channel, so each
-//! job goes to whichever owner is free.
+//! The job router gives each job to the accelerator owner in rotation with the
+//! fewest queued frames (`flow::owner_board`); an owner whose device faults
+//! leaves rotation until a probe succeeds, and hands its queue back. The
+//! hand-back edge is unbounded too, for the same reason; it carries at most
+//! what the owners' bounded queues held.
 //!
 //! Shutdown drains: dropping the driver's senders lets each stage finish what
 //! is queued, then close its own outputs, in pipeline order.
 
-use super::stage::{spawn_stage, StageThread};
+use super::job_router::JobRouter;
+use super::stage::{spawn_stage, spawn_thread, StageThread};
 use super::stages::{AcceleratorOwner, AiAnalysisStage, EncoderFeeder, OwnerLinks, ProbeStage, WriterStage};
 use crate::accelerator::BackendFactory;
 use crate::ai::AiClient;
 use crate::config::ChannelCapacities;
 use crate::encode::EncoderFactory;
 use crate::encode::VideoFormat;
-use crate::flow::messages::{AcceleratorJob, AiRequest, EncoderMessage, PipelineEvent, ProbeRequest, WriterMessage};
+use crate::flow::messages::{
+    AcceleratorJob, AiRequest, EncoderMessage, OwnerMessage, PipelineEvent, ProbeRequest, WriterMessage,
+};
+use crate::flow::owner_board::{OwnerBoard, ProbeBackoff};
 use crate::flow::telemetry::{PipelineTelemetry, QueueGauge, StageCounters};
 use crossbeam_channel::{bounded, unbounded, Receiver, SendError, Sender};
 use std::path::{Path, PathBuf};
@@ -48,13 +57,16 @@ pub struct PipelineParts {
     pub frame_interval: u32,
     /// The AI endpoint client, when AI analysis is configured.
     pub ai: Option<AiClient>,
+    /// How long an accelerator owner stays out of rotation after a device fault before its
+    /// device is probed, and the longest wait between probes.
+    pub probe_backoff: ProbeBackoff,
 }
 
 /// A running pipeline.
 pub struct Pipeline {
     /// Into the metadata-probe stage.
     probe: Sender<ProbeRequest>,
-    /// Into the accelerator owners (compile jobs).
+    /// Into the job router (compile jobs).
     accelerator: Sender<AcceleratorJob>,
     /// Events back from the stages.
     events: Receiver<PipelineEvent>,
@@ -81,6 +93,7 @@ impl Pipeline {
         let (encoder_tx, encoder_rx) = bounded::<EncoderMessage>(capacities.encoder);
         let (events_tx, events_rx) = unbounded::<PipelineEvent>();
 
+        let board = Arc::new(OwnerBoard::new(parts.accelerators.len(), parts.probe_backoff));
         let mut telemetry = PipelineTelemetry {
             stages: Vec::new(),
             queues: vec![
@@ -89,6 +102,7 @@ impl Pipeline {
                 Arc::new(QueueGauge::new("writer", capacities.writer, writer_rx.clone())),
                 Arc::new(QueueGauge::new("encoder", capacities.encoder, encoder_rx.clone())),
             ],
+            owners: Some(board.clone()),
         };
         let mut threads = Vec::new();
         let mut start = |counters: Arc<StageCounters>, result: Result<StageThread, String>| {
@@ -130,26 +144,34 @@ impl Pipeline {
         };
 
         let mut backend_names = Vec::new();
-        let owners = parts.accelerators.len();
-        for factory in parts.accelerators {
+        let (handed_back_tx, handed_back_rx) = unbounded::<AcceleratorJob>();
+        let mut owner_queues = Vec::new();
+        for (index, factory) in parts.accelerators.into_iter().enumerate() {
             backend_names.push(factory.name());
+            let (queue_tx, queue_rx) = bounded::<OwnerMessage>(capacities.accelerator);
             let counters = StageCounters::new("accelerator");
             let links = OwnerLinks {
                 writer: writer_tx.clone(),
                 encoder: encoder_tx.clone(),
                 ai: ai_tx.clone(),
-                queued: accel_rx.clone(),
-                owners,
+                queued: queue_rx.clone(),
+                handed_back: handed_back_tx.clone(),
+                index,
+                board: board.clone(),
                 counters: counters.clone(),
             };
             let (format, interval) = (parts.summary_format, parts.frame_interval);
-            let owner = spawn_stage(counters.clone(), accel_rx.clone(), move || {
+            let owner = spawn_stage(counters.clone(), queue_rx, move || {
                 let backend = factory.create().map_err(|err| err.to_string())?;
                 Ok(AcceleratorOwner::new(backend, links, format, interval))
             });
             start(counters, owner)?;
+            owner_queues.push(queue_tx);
         }
-        drop((writer_tx, encoder_tx, ai_tx));
+        drop((writer_tx, encoder_tx, ai_tx, handed_back_tx));
+        let counters = StageCounters::new("router");
+        let router = JobRouter::new(accel_rx, handed_back_rx, owner_queues, board, counters.clone());
+        start(counters, spawn_thread("router", move || router.run()))?;
 
         let counters = StageCounters::new("probe");
         let (jobs, events) = (accel_tx.clone(), events_tx);

@@ -10,6 +10,7 @@ mod http;
 mod lifecycle;
 mod names;
 mod notify;
+mod owner_faults;
 mod player;
 mod quick_title;
 mod stats_pages;

@@ -124,6 +124,8 @@ pub struct NvidiaBackend {
     cpu: Box<dyn AcceleratorBackend>,
     /// Jobs the GPU failed and the CPU ran.
     fallbacks: u64,
+    /// Of those, the failures that dropped the GPU state (device faults).
+    device_faults: u64,
 }
 
 impl BackendFactory for NvidiaBackendFactory {
@@ -153,6 +155,7 @@ impl BackendFactory for NvidiaBackendFactory {
                     recipe,
                     cpu,
                     fallbacks: 0,
+                    device_faults: 0,
                 }))
             }
             Err(err) if factory.require_gpu => Err(err),
@@ -195,6 +198,7 @@ impl NvidiaBackend {
         self.fallbacks += 1;
         tracing::warn!("GPU {} failed {job}; running it on the CPU: {err}", self.recipe.device);
         if err.is_device_fault() {
+            self.device_faults += 1;
             self.gpu = None;
         }
     }
@@ -308,6 +312,30 @@ impl AcceleratorBackend for NvidiaBackend {
 
     fn fallbacks(&self) -> u64 {
         self.fallbacks
+    }
+
+    fn device_faults(&self) -> u64 {
+        self.device_faults
+    }
+
+    /// Rebuilds the GPU state if a fault dropped it, then allocates a small buffer and
+    /// synchronises the device.
+    fn probe(&mut self) -> Result<(), AcceleratorError> {
+        let device = self.recipe.device;
+        let Some(gpu) = self.gpu() else {
+            return Err(AcceleratorError::Gpu {
+                device,
+                message: "the GPU state could not be rebuilt".into(),
+            });
+        };
+        let answered = gpu
+            .device
+            .alloc::<u8>(4096)
+            .and_then(|_buffer| gpu.device.synchronize());
+        if answered.is_err() {
+            self.gpu = None;
+        }
+        answered
     }
 
     fn device_memory(&self) -> Option<DeviceMemory> {

@@ -54,3 +54,45 @@ pub enum AcceleratorJob {
     /// Render the AI analysis frames.
     AiFrames(AiFramesJob),
 }
+
+impl DetectJob {
+    /// The frames the pass decodes: the probed frame count, else duration × fps.
+    pub fn frames(&self) -> u64 {
+        if self.clip.frame_count > 0 {
+            return self.clip.frame_count;
+        }
+        (self.clip.duration_sec * self.clip.fps).round().max(1.0) as u64
+    }
+}
+
+impl AcceleratorJob {
+    /// The frames the job makes its owner handle, the measure the job router balances owners
+    /// by: a detection pass decodes its clip (the probed frame count, else duration × fps), a
+    /// summary renders its plan's frames, AI frames are cut one by one.
+    pub fn frames(&self) -> u64 {
+        match self {
+            Self::Detect(job) => job.frames(),
+            Self::Compile(job) => job.plan.frame_count() as u64,
+            Self::AiFrames(job) => job.frames.len() as u64,
+        }
+    }
+
+    /// The CE the job belongs to.
+    pub fn ce(&self) -> &CeJob {
+        match self {
+            Self::Detect(job) => &job.ce,
+            Self::Compile(job) => &job.ce,
+            Self::AiFrames(job) => &job.ce,
+        }
+    }
+}
+
+/// What one accelerator owner's own queue carries: the jobs the router hands it, and the probe
+/// of its device once it is out of rotation after a fault.
+#[derive(Debug, Clone)]
+pub enum OwnerMessage {
+    /// Run a job.
+    Job(AcceleratorJob),
+    /// Try the device (a cheap call); back into rotation if it answers.
+    Probe,
+}

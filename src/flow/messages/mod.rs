@@ -3,7 +3,7 @@
 //! | edge | file |
 //! |---|---|
 //! | driver → metadata-probe | `probe` |
-//! | metadata-probe / driver → accelerator owner | `accelerator` |
+//! | metadata-probe / driver → job router → accelerator owner | `accelerator` |
 //! | accelerator owner → contour/JSON writer | `writer` |
 //! | accelerator owner → encoder feeder | `encoder` |
 //! | accelerator owner → AI analysis | `ai` |
@@ -19,7 +19,7 @@ pub mod events;
 pub mod probe;
 pub mod writer;
 
-pub use accelerator::{AcceleratorJob, AiFramesJob, CompileJob, DetectJob};
+pub use accelerator::{AcceleratorJob, AiFramesJob, CompileJob, DetectJob, OwnerMessage};
 pub use ai::AiRequest;
 pub use ce::{CameraClip, CeJob, CeProgress};
 pub use encoder::EncoderMessage;
