@@ -1,6 +1,6 @@
 // Shared by the viewer and player pages, which load videos, posters and links themselves: the
 // API token they were opened with (?access_token=<token>), passed on in every URL they load and
-// as a header in their API requests.
+// as a header in their API requests; and the element helper both build with.
 /** The optional API token, as this page was opened with it (`?access_token=`). */
 const TOKEN = new URLSearchParams(location.search).get("access_token");
 
@@ -16,4 +16,12 @@ function withToken(url) {
 function api(url, method) {
   const headers = TOKEN ? { Authorization: `Bearer ${TOKEN}` } : {};
   return fetch(url, { method: method || "GET", headers });
+}
+
+/** Creates an element with optional class and text. */
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
 }

@@ -137,7 +137,7 @@ fn a_faulted_owner_leaves_rotation_hands_its_job_on_and_rejoins_after_its_probe(
             fault_first_job: false,
         }),
     ];
-    let backoff = Duration::from_millis(800);
+    let backoff = Duration::from_secs(2);
     parts.probe_backoff = ProbeBackoff {
         first: backoff,
         longest: backoff,

@@ -6,12 +6,10 @@
 //! nothing about resuming (that is [`CeRecord`](super::CeRecord)'s).
 
 use super::entry::JournalStep;
-use super::replay::parse_lines;
-use super::{JournalError, JOURNAL_FILE_NAME};
+use super::replay::read_journal;
+use super::JournalError;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::ErrorKind;
 use std::path::Path;
 
 /// Where a CE stands.
@@ -135,14 +133,9 @@ impl JournalFacts {
 /// [`JournalError::Read`] when the journal cannot be read, [`JournalError::Corrupt`] when a line is
 /// no journal line at all.
 pub fn read_facts(folder: &Path) -> Result<Option<JournalFacts>, JournalError> {
-    let path = folder.join(JOURNAL_FILE_NAME);
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(JournalError::Read { path, source }),
-    };
-    let (entries, _torn) = parse_lines(&bytes).map_err(|line| JournalError::Corrupt { path, line })?;
-    Ok(Some(JournalFacts::fold(entries.iter().map(|entry| &entry.step))))
+    let facts =
+        read_journal(folder)?.map(|(entries, _torn)| JournalFacts::fold(entries.iter().map(|entry| &entry.step)));
+    Ok(facts)
 }
 
 #[cfg(test)]

@@ -5,10 +5,8 @@
 //! about resuming (that is [`replay()`](super::replay())'s).
 
 use super::entry::JournalStep;
-use super::replay::{ce_folders, parse_lines};
-use super::{JournalError, JOURNAL_FILE_NAME};
-use std::fs;
-use std::io::ErrorKind;
+use super::replay::{ce_folders, read_journal};
+use super::JournalError;
 use std::path::{Path, PathBuf};
 
 /// The folder under the storage path whose `events/` holds kept CEs.
@@ -107,22 +105,9 @@ impl CeHistory {
 /// block the reader, a device such as `/dev/zero` never end), [`JournalError::Corrupt`] when a
 /// line is no journal line at all.
 pub fn read_history(folder: &Path) -> Result<Option<CeHistory>, JournalError> {
-    let path = folder.join(JOURNAL_FILE_NAME);
-    match fs::metadata(&path) {
-        Ok(meta) if !meta.is_file() => {
-            let source = std::io::Error::new(ErrorKind::InvalidInput, "not a regular file");
-            return Err(JournalError::Read { path, source });
-        }
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(JournalError::Read { path, source }),
-        Ok(_) => {}
-    }
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(JournalError::Read { path, source }),
+    let Some((entries, _torn)) = read_journal(folder)? else {
+        return Ok(None);
     };
-    let (entries, _torn) = parse_lines(&bytes).map_err(|line| JournalError::Corrupt { path, line })?;
     Ok(CeHistory::fold(
         folder,
         entries.into_iter().map(|entry| (entry.ts, entry.step)),
@@ -159,6 +144,7 @@ pub fn histories(storage: &Path) -> Result<Histories, JournalError> {
 mod tests {
     use super::*;
     use crate::ce::journal::append;
+    use std::fs;
 
     fn opened(name: &str) -> JournalStep {
         JournalStep::Opened {

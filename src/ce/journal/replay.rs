@@ -104,15 +104,9 @@ pub(super) fn ce_folders(storage: &Path) -> Result<Vec<PathBuf>, JournalError> {
 /// The record of one CE folder, or `None` when there is nothing to resume.
 fn replay_folder(folder: &Path) -> Result<Option<CeRecord>, JournalError> {
     let path = folder.join(JOURNAL_FILE_NAME);
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(JournalError::Read { path, source }),
+    let Some((entries, torn_lines)) = read_journal(folder)? else {
+        return Ok(None);
     };
-    let (entries, torn_lines) = parse_lines(&bytes).map_err(|line| JournalError::Corrupt {
-        path: path.clone(),
-        line,
-    })?;
     if entries.last().is_some_and(|entry| entry.step.is_terminal()) {
         return Ok(None);
     }
@@ -126,6 +120,32 @@ fn replay_folder(folder: &Path) -> Result<Option<CeRecord>, JournalError> {
     };
     record.clips.retain(|_, clip| is_non_empty_file(clip));
     Ok(Some(record))
+}
+
+/// The parsed lines of `folder`'s journal and how many were torn by a crash; `None` when it has
+/// none. Every reader of the file goes through here.
+///
+/// # Errors
+/// [`JournalError::Read`] when it cannot be read or is not a regular file (a pipe or a device
+/// would block or never end), [`JournalError::Corrupt`] when a line is no journal line at all.
+pub(super) fn read_journal(folder: &Path) -> Result<Option<(Vec<JournalEntry>, usize)>, JournalError> {
+    let path = folder.join(JOURNAL_FILE_NAME);
+    match fs::metadata(&path) {
+        Ok(meta) if !meta.is_file() => {
+            let source = std::io::Error::new(ErrorKind::InvalidInput, "not a regular file");
+            return Err(JournalError::Read { path, source });
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(JournalError::Read { path, source }),
+    }
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(JournalError::Read { path, source }),
+    };
+    let lines = parse_lines(&bytes).map_err(|line| JournalError::Corrupt { path, line })?;
+    Ok(Some(lines))
 }
 
 /// The parseable lines of a journal and how many non-blank lines were torn
