@@ -17,7 +17,7 @@ import sys
 
 # Lowest layer first; a module may import its own layer and those below it.
 LAYERS = [
-    ["fs_atomic", "log_fields", "recent_ids", "shipped_files", "media"],
+    ["fs_atomic", "fs_read", "log_fields", "recent_ids", "shipped_files", "media"],
     ["sidecar", "encode", "frigate", "notify"],
     ["timeline", "motion", "detect", "ce", "render"],
     ["config", "mqtt_link", "api", "ai", "gpu"],

@@ -61,6 +61,7 @@ pub mod encode;
 pub mod flow;
 pub mod frigate;
 pub mod fs_atomic;
+pub mod fs_read;
 pub mod gpu;
 pub mod inference;
 pub mod log_fields;

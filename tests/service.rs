@@ -10,6 +10,7 @@ use common::service_harness::{
     ce_folders, frigate_event, frigate_with_sample_clips, now, sample_clips, Observer, Rig, Service,
 };
 use common::video_info;
+use frigate_buffer::ce::journal::{self, JournalStep};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -167,6 +168,77 @@ fn sigkill_after_export_resumes_without_downloading_again() {
     let folders = ce_folders(&rig.storage());
     assert_eq!(folders.len(), 1);
     assert!(folders[0].join("front_door/detection.json").is_file());
+}
+
+#[test]
+fn a_ce_stopped_before_its_clip_ready_gets_one_with_links_under_the_public_url() {
+    let rig = Rig::start("resume-notify", frigate_with_sample_clips(&[]), "");
+    let config = std::fs::read_to_string(&rig.config).unwrap();
+    let public_url = "http://buffer.lan:5055";
+    let config = config.replacen("network:\n", &format!("network:\n  public_url: {public_url}\n"), 1);
+    std::fs::write(&rig.config, config).unwrap();
+
+    // A CE whose summary was written when the service stopped, before `clip_ready` was asked for.
+    let start = now() - 120.0;
+    let folder_name = format!("{}_0badf00d", start as u64);
+    let folder = rig.storage().join("events").join(&folder_name);
+    std::fs::create_dir_all(folder.join("front_door")).unwrap();
+    let summary = format!("{folder_name}_summary.mp4");
+    std::fs::write(folder.join(&summary), b"video").unwrap();
+    std::fs::write(folder.join("notification.gif"), b"GIF89a").unwrap();
+    let clip = std::fs::copy(&sample_clips()["front_door"], folder.join("front_door/clip.mp4")).unwrap();
+    let steps = [
+        JournalStep::Opened {
+            ce_id: format!("ce_{folder_name}"),
+            folder: folder_name.clone(),
+            camera: "front_door".into(),
+            label: "person".into(),
+            start_time: start,
+        },
+        JournalStep::EventJoined {
+            event_id: format!("{start:.6}-aaaaaa"),
+            camera: "front_door".into(),
+            label: "person".into(),
+            start_time: start,
+        },
+        JournalStep::EventEnded {
+            event_id: format!("{start:.6}-aaaaaa"),
+            end_time: start + 10.0,
+        },
+        JournalStep::Closed {
+            window_start: start,
+            window_end: start + 10.0,
+            cameras: vec!["front_door".into()],
+            primary: "front_door".into(),
+        },
+        JournalStep::ClipFetched {
+            camera: "front_door".into(),
+            path: "front_door/clip.mp4".into(),
+            bytes: clip,
+        },
+        JournalStep::SidecarsDone,
+        JournalStep::SummaryDone {
+            path: summary.clone().into(),
+        },
+    ];
+    for (n, step) in steps.iter().enumerate() {
+        journal::append(&folder, start + 20.0 + n as f64, step).unwrap();
+    }
+
+    let _service = rig.start_service();
+    let seen = rig.observer.until_status("clip_ready", Duration::from_secs(120));
+    let ready = seen.last().unwrap();
+    assert_eq!(ready["event_id"], format!("ce_{folder_name}"));
+    assert_eq!(
+        ready["video_url"],
+        format!("{public_url}/files/events/{folder_name}/{summary}")
+    );
+    assert_eq!(
+        ready["image_url"],
+        format!("{public_url}/files/events/{folder_name}/notification.gif")
+    );
+    assert_eq!(ready["player_url"], format!("{public_url}/player/{folder_name}"));
+    assert_eq!(downloads(&rig.frigate), 0, "nothing is fetched again");
 }
 
 #[test]

@@ -16,6 +16,7 @@ use thiserror::Error;
 use super::frame_render::AiFrameJpeg;
 use super::parse::AnalysisResult;
 use crate::fs_atomic::write_atomic;
+use crate::fs_read::read_regular_file;
 
 /// Folder of the AI frames and their manifest, inside the CE folder.
 pub const AI_FRAME_ANALYSIS_DIR: &str = "ai_frame_analysis";
@@ -145,9 +146,10 @@ pub fn write_analysis_result(ce_dir: &Path, record: &AnalysisRecord) -> Result<(
     write_json(&ce_dir.join(ANALYSIS_RESULT_FILE), record)
 }
 
-/// Reads the `analysis_result.json` under `ce_dir`; `None` when absent or unreadable.
+/// Reads the `analysis_result.json` under `ce_dir`; `None` when absent, unreadable or no
+/// regular file (a FIFO there would block the reader).
 pub fn read_analysis_result(ce_dir: &Path) -> Option<AnalysisRecord> {
-    let bytes = fs::read(ce_dir.join(ANALYSIS_RESULT_FILE)).ok()?;
+    let bytes = read_regular_file(&ce_dir.join(ANALYSIS_RESULT_FILE)).ok()??;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -195,6 +197,18 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), AiOutputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_analysis_result_that_is_a_fifo_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(ANALYSIS_RESULT_FILE);
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap()
+            .success());
+        assert!(read_analysis_result(dir.path()).is_none());
+    }
 
     fn frame(camera: &str, timestamp_sec: f64, byte: u8) -> AiFrameJpeg {
         AiFrameJpeg {

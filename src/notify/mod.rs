@@ -16,6 +16,6 @@ pub mod pushover;
 pub mod rate_limit;
 
 pub use builder::{CeFacts, Milestone, NotificationBuilder};
-pub use payload::{player_url, Notification, Phase, PreviousPhase, Status};
+pub use payload::{event_file_url, player_url, Notification, Phase, PreviousPhase, Status};
 pub use pushover::{pushover_message, PushoverMessage, PushoverSettings};
 pub use rate_limit::RateLimiter;

@@ -5,6 +5,7 @@
 //! `builder`) nor when it is sent (see `rate_limit`).
 
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 /// Threat level from which a notification is marked critical (SPEC §3.3).
 const CRITICAL_THREAT_LEVEL: u8 = 2;
@@ -60,6 +61,14 @@ pub struct Notification {
 /// the `player_url` of its notifications.
 pub fn player_url(public_url: &str, folder: &str) -> String {
     format!("{public_url}/player/{folder}")
+}
+
+/// The URL the HTTP API serves `file` of the CE in `ce_folder` at
+/// (`<public_url>/files/events/<folder>/<file>`), for `image_url` and `video_url`.
+pub fn event_file_url(public_url: &str, ce_folder: &Path, file: &Path) -> String {
+    let events_dir = ce_folder.parent().unwrap_or(ce_folder);
+    let name = file.strip_prefix(events_dir).unwrap_or(file);
+    format!("{public_url}/files/events/{}", name.display())
 }
 
 /// The milestone a notification reports, as spelled on the wire.
@@ -176,6 +185,15 @@ impl Notification {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn event_file_url_names_the_file_under_the_events_folder() {
+        let folder = Path::new("/data/storage/events/1733300000_0badf00d");
+        assert_eq!(
+            event_file_url("http://buffer.lan:5055", folder, &folder.join("summary.mp4")),
+            "http://buffer.lan:5055/files/events/1733300000_0badf00d/summary.mp4"
+        );
+    }
 
     #[test]
     fn overflow_serialises_every_field_and_omits_absent_clear_tag() {

@@ -15,7 +15,7 @@ use crate::ce::journal::{self, JournalStep};
 use crate::ce_report::CeOutcome;
 use crate::flow::failure::PipelineError;
 use crate::metrics::{CeFinalState, CeStage, ErrorKind, FrameStage};
-use crate::notify::{CeFacts, Milestone};
+use crate::notify::{event_file_url, CeFacts, Milestone};
 use crate::recent_ids::RecentIds;
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
@@ -253,11 +253,7 @@ impl Conclusions {
 
     /// The CE's notification facts, with links under the public URL.
     fn facts(&self, outcome: &CeOutcome, flight: &InFlight) -> CeFacts {
-        let folder = &outcome.folder;
-        let link = |path: &Path| {
-            let name = path.strip_prefix(folder.parent().unwrap_or(folder)).unwrap_or(path);
-            format!("{}/files/events/{}", self.settings.public_url, name.display())
-        };
+        let link = |path: &Path| event_file_url(&self.settings.public_url, &outcome.folder, path);
         CeFacts {
             ce_id: outcome.ce_id.clone(),
             camera: outcome.primary_camera.clone().unwrap_or_default(),

@@ -377,7 +377,14 @@ pub fn run_service(config: &Config, shutdown: Arc<AtomicBool>) -> Result<(), Ser
         if unsent > 0 {
             tracing::info!(count = unsent, "notifications the broker never accepted sent again");
         }
-        resume::resume(&config.storage_path, &mut ingest, &fetch_tx, &ready_tx, &notify_resume)
+        resume::resume(
+            &config.storage_path,
+            &mut ingest,
+            &fetch_tx,
+            &ready_tx,
+            &notify_resume,
+            &config.notifications.public_url,
+        )
     });
     drop((fetch_tx, ready_tx, notify_resume));
     // Retention starts once the journals are replayed: a resumed CE is marked active by then

@@ -14,9 +14,10 @@ use super::messages::NotifyRequest;
 use super::messages::{FetchJob, FetchRequest, ReadyCe};
 use crate::ce::journal::replay::QUARANTINED_SUFFIX;
 use crate::ce::journal::{self, CeRecord, JournalStep, NextStep, SummaryOutcome};
+use crate::encode::preview_gif::PREVIEW_GIF;
 use crate::flow::messages::CameraClip;
 use crate::metrics::{CeStage, ErrorKind, ServiceMetrics};
-use crate::notify::{CeFacts, Milestone};
+use crate::notify::{event_file_url, CeFacts, Milestone};
 use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -68,8 +69,9 @@ fn quarantine(folder: &Path, cause: &dyn Display, metrics: &ServiceMetrics) {
 }
 
 /// Replays the journals under `storage` and re-queues every unfinished CE;
-/// quarantines those whose journal cannot be replayed. Returns how many CEs
-/// were resumed.
+/// quarantines those whose journal cannot be replayed. A CE whose `clip_ready`
+/// was never asked for gets it, its links under `public_url`. Returns how many
+/// CEs were resumed.
 ///
 /// # Errors
 /// Only when `events/` itself cannot be listed.
@@ -79,6 +81,7 @@ pub fn resume(
     fetch: &Sender<FetchRequest>,
     ready: &Sender<ReadyCe>,
     notify: &Sender<NotifyRequest>,
+    public_url: &str,
 ) -> Result<usize, journal::JournalError> {
     let replay = journal::replay(storage)?;
     for unusable in &replay.unusable {
@@ -158,8 +161,10 @@ pub fn resume(
                     camera: record.camera.clone(),
                     label: record.label.clone(),
                     camera_count: record.clips.len(),
-                    image_url: None,
-                    video_url: summary.map(|path| path.display().to_string()),
+                    image_url: Some(record.folder.join(PREVIEW_GIF))
+                        .filter(|gif| gif.is_file())
+                        .map(|gif| event_file_url(public_url, &record.folder, &gif)),
+                    video_url: summary.map(|path| event_file_url(public_url, &record.folder, &path)),
                     player_url: None,
                     threat_level: 0,
                 };

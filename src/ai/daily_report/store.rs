@@ -7,6 +7,7 @@
 use super::entries::ReportEntry;
 use super::DailyReportError;
 use crate::fs_atomic::write_atomic;
+use crate::fs_read::read_regular_file;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -108,19 +109,8 @@ pub fn list_reports(storage: &Path) -> std::io::Result<Vec<NaiveDate>> {
 /// An I/O error when the file exists but cannot be read, `InvalidInput` when it is no regular
 /// file (a pipe would block the reader), `InvalidData` when it is not a report.
 pub fn read_report(storage: &Path, date: NaiveDate) -> std::io::Result<Option<SavedReport>> {
-    let path = report_path(storage, date, "json");
-    match fs::metadata(&path) {
-        Ok(meta) if !meta.is_file() => {
-            return Err(std::io::Error::new(ErrorKind::InvalidInput, "not a regular file"));
-        }
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(error),
-        Ok(_) => {}
-    }
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(error),
+    let Some(bytes) = read_regular_file(&report_path(storage, date, "json"))? else {
+        return Ok(None);
     };
     serde_json::from_slice(&bytes)
         .map(Some)

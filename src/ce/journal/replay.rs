@@ -9,6 +9,7 @@
 use super::ce_record::CeRecord;
 use super::entry::JournalEntry;
 use super::{JournalError, JOURNAL_FILE_NAME};
+use crate::fs_read::read_regular_file;
 use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
@@ -130,18 +131,9 @@ fn replay_folder(folder: &Path) -> Result<Option<CeRecord>, JournalError> {
 /// would block or never end), [`JournalError::Corrupt`] when a line is no journal line at all.
 pub(super) fn read_journal(folder: &Path) -> Result<Option<(Vec<JournalEntry>, usize)>, JournalError> {
     let path = folder.join(JOURNAL_FILE_NAME);
-    match fs::metadata(&path) {
-        Ok(meta) if !meta.is_file() => {
-            let source = std::io::Error::new(ErrorKind::InvalidInput, "not a regular file");
-            return Err(JournalError::Read { path, source });
-        }
-        Ok(_) => {}
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(JournalError::Read { path, source }),
-    }
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
+    let bytes = match read_regular_file(&path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(None),
         Err(source) => return Err(JournalError::Read { path, source }),
     };
     let lines = parse_lines(&bytes).map_err(|line| JournalError::Corrupt { path, line })?;
