@@ -8,7 +8,7 @@
 //! a third of the compile). Written atomically; an unfinished preview leaves no file.
 //! Owns only the preview; whether a failed preview matters is the feeder's decision.
 //!
-//! When the summary was not made, [`preview_gif_from_clip`] cuts the same preview (same
+//! When the summary was not made, [`ClipPreviewCut`] cuts the same preview (same
 //! length, rate, width and palette) from a camera's clip instead.
 
 use crate::encode::VideoFormat;
@@ -17,7 +17,7 @@ use crate::media::child_process::ToolChild;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Name of the preview in the CE folder.
 pub const PREVIEW_GIF: &str = "notification.gif";
@@ -33,43 +33,93 @@ const PREVIEW_FILTER: &str = "scale=480:-1:flags=lanczos,split[a][b];[a]paletteg
 /// loaded machine) before it is stopped.
 const CLIP_PREVIEW_LIMIT: Duration = Duration::from_secs(120);
 
-/// Makes the preview `gif` from the first 5 s of `clip` (a video FFmpeg reads), sampled at 5
-/// frames per second: the preview when the summary was not made. Written atomically; on
-/// failure no file is left and the error names the clip and ends with FFmpeg's last lines.
-pub fn preview_gif_from_clip(ffmpeg: &Path, clip: &Path, gif: &Path) -> Result<PathBuf, String> {
-    let temp = fs_atomic::temp_path_for(gif);
-    let filter = format!("fps={PREVIEW_FPS},{PREVIEW_FILTER}");
-    let mut command = Command::new(ffmpeg);
-    command
-        .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
-        .args(["-t", &PREVIEW_SECONDS.to_string(), "-i"])
-        .arg(clip)
-        .args(["-an", "-vf", &filter, "-f", "gif"])
-        .arg(&temp)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null());
-    let failed = |reason: String| {
-        let _ = std::fs::remove_file(&temp);
-        format!("preview GIF from {}: {reason}", clip.display())
-    };
-    let mut child =
-        ToolChild::spawn(command).map_err(|err| failed(format!("cannot run {}: {err}", ffmpeg.display())))?;
-    let exited = match child.wait_at_most(CLIP_PREVIEW_LIMIT) {
-        Ok(Some(exited)) => exited,
-        Ok(None) => {
-            let _ = child.kill();
-            return Err(failed(format!(
-                "ffmpeg took longer than {} s",
-                CLIP_PREVIEW_LIMIT.as_secs()
-            )));
-        }
-        Err(err) => return Err(failed(format!("waiting for ffmpeg: {err}"))),
-    };
-    if !exited.status.success() {
-        return Err(failed(format!("ffmpeg {}", exited.describe())));
+/// The preview `gif` being cut by FFmpeg from the first 5 s of `clip` (a video FFmpeg reads),
+/// sampled at 5 frames per second: the preview when the summary was not made. Its owner polls
+/// it ([`ClipPreviewCut::poll`]) instead of waiting, so the thread that started it goes on
+/// with other work. Written atomically; on failure no file is left and the error names the
+/// clip and ends with FFmpeg's last lines. Dropped unfinished, FFmpeg is killed.
+pub struct ClipPreviewCut {
+    /// FFmpeg writing the temporary file.
+    child: ToolChild,
+    /// The clip, for messages.
+    clip: PathBuf,
+    /// Where FFmpeg writes.
+    temp: PathBuf,
+    /// The preview's final name.
+    gif: PathBuf,
+    /// When FFmpeg is stopped if it has not finished.
+    deadline: Instant,
+}
+
+impl ClipPreviewCut {
+    /// Starts FFmpeg cutting `gif` from `clip`.
+    ///
+    /// # Errors
+    /// One line naming the clip when FFmpeg cannot be started.
+    pub fn start(ffmpeg: &Path, clip: &Path, gif: &Path) -> Result<Self, String> {
+        let temp = fs_atomic::temp_path_for(gif);
+        let filter = format!("fps={PREVIEW_FPS},{PREVIEW_FILTER}");
+        let mut command = Command::new(ffmpeg);
+        command
+            .args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
+            .args(["-t", &PREVIEW_SECONDS.to_string(), "-i"])
+            .arg(clip)
+            .args(["-an", "-vf", &filter, "-f", "gif"])
+            .arg(&temp)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        let child = ToolChild::spawn(command).map_err(|err| {
+            format!(
+                "preview GIF from {}: cannot run {}: {err}",
+                clip.display(),
+                ffmpeg.display()
+            )
+        })?;
+        Ok(Self {
+            child,
+            clip: clip.to_path_buf(),
+            temp,
+            gif: gif.to_path_buf(),
+            deadline: Instant::now() + CLIP_PREVIEW_LIMIT,
+        })
     }
-    fs_atomic::commit(&temp, gif).map_err(|err| failed(format!("{}: {err}", gif.display())))?;
-    Ok(gif.to_path_buf())
+
+    /// `None` while FFmpeg runs; once it has ended, the preview's path or why there is none.
+    /// Past the time limit FFmpeg is killed and that is the answer.
+    pub fn poll(&mut self) -> Option<Result<PathBuf, String>> {
+        let exited = match self.child.wait_at_most(Duration::ZERO) {
+            Ok(Some(exited)) => exited,
+            Ok(None) if Instant::now() < self.deadline => return None,
+            Ok(None) => {
+                let _ = self.child.kill();
+                let limit = CLIP_PREVIEW_LIMIT.as_secs();
+                return Some(Err(self.failed(format!("ffmpeg took longer than {limit} s"))));
+            }
+            Err(err) => return Some(Err(self.failed(format!("waiting for ffmpeg: {err}")))),
+        };
+        if !exited.status.success() {
+            return Some(Err(self.failed(format!("ffmpeg {}", exited.describe()))));
+        }
+        Some(
+            fs_atomic::commit(&self.temp, &self.gif)
+                .map(|()| self.gif.clone())
+                .map_err(|err| self.failed(format!("{}: {err}", self.gif.display()))),
+        )
+    }
+
+    /// Removes the temporary file and says why, naming the clip.
+    fn failed(&self, reason: String) -> String {
+        let _ = std::fs::remove_file(&self.temp);
+        format!("preview GIF from {}: {reason}", self.clip.display())
+    }
+}
+
+impl Drop for ClipPreviewCut {
+    fn drop(&mut self) {
+        // Unfinished (or failed): FFmpeg stops first, so nothing writes the name once it is gone.
+        let _ = self.child.kill();
+        let _ = std::fs::remove_file(&self.temp);
+    }
 }
 
 /// Whether frame `index` of a `fps` video is one of the preview's: the first frame shown at
@@ -294,6 +344,16 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
+    /// Polls `cut` until FFmpeg has ended.
+    fn cut_to_the_end(mut cut: ClipPreviewCut) -> Result<PathBuf, String> {
+        loop {
+            if let Some(result) = cut.poll() {
+                return result;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Width, height and decoded frame count of `video`, from ffprobe.
     fn probe_frames(video: &Path) -> (u64, u64, u64) {
         let output = Command::new("ffprobe")
@@ -329,7 +389,8 @@ mod tests {
             .unwrap();
         assert!(made.success());
         let gif = dir.path().join(PREVIEW_GIF);
-        assert_eq!(preview_gif_from_clip(&ffmpeg, &clip, &gif).unwrap(), gif);
+        let cut = ClipPreviewCut::start(&ffmpeg, &clip, &gif).unwrap();
+        assert_eq!(cut_to_the_end(cut).unwrap(), gif);
         assert_eq!(&std::fs::read(&gif).unwrap()[..6], b"GIF89a");
         assert_eq!(probe_frames(&gif), (480, 270, 25), "5 s at 5 fps, 480 px wide");
         let mut names: Vec<_> = std::fs::read_dir(dir.path())
@@ -341,12 +402,33 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_is_polled_without_waiting_and_dropping_it_stops_ffmpeg_and_leaves_nothing() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        // An FFmpeg that writes its output's first bytes and then takes its time.
+        let slow = dir.path().join("ffmpeg");
+        std::fs::write(
+            &slow,
+            "#!/bin/sh\nfor last; do :; done\nprintf GIF8 > \"$last\"\nexec sleep 600\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let gifs = dir.path().join("ce");
+        std::fs::create_dir(&gifs).unwrap();
+        let mut cut = ClipPreviewCut::start(&slow, Path::new("front_door-1.mp4"), &gifs.join(PREVIEW_GIF)).unwrap();
+        assert!(cut.poll().is_none(), "FFmpeg is still running");
+        drop(cut);
+        assert_eq!(std::fs::read_dir(&gifs).unwrap().count(), 0, "no half preview");
+    }
+
+    #[test]
     fn a_clip_ffmpeg_cannot_read_leaves_no_preview_and_is_named() {
         let ffmpeg = crate::media::ffmpeg_tool::locate("ffmpeg").expect("ffmpeg is installed where the tests run");
         let dir = tempfile::tempdir().unwrap();
         let clip = dir.path().join("driveway-1.mp4");
         std::fs::write(&clip, b"not a video at all").unwrap();
-        let error = preview_gif_from_clip(&ffmpeg, &clip, &dir.path().join(PREVIEW_GIF)).unwrap_err();
+        let cut = ClipPreviewCut::start(&ffmpeg, &clip, &dir.path().join(PREVIEW_GIF)).unwrap();
+        let error = cut_to_the_end(cut).unwrap_err();
         assert!(
             error.contains("driveway-1.mp4") && error.contains("ffmpeg exited"),
             "{error}"

@@ -87,6 +87,7 @@ pub fn run_ce_loop<H: CeLoopHooks>(
             },
             recv(tick) -> _ => {}
         }
+        driver.poll_previews();
         for outcome in driver.take_finished() {
             hooks.finished(outcome, driver);
         }

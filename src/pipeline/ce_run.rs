@@ -6,12 +6,13 @@
 //! `process` and `bench` commands' main thread, the service's coordinator thread, a cluster
 //! worker's loop). A failed camera
 //! never fails the CE: the summary is planned from the cameras that worked. A CE whose
-//! summary was wanted and not made gets its preview GIF from its first camera's clip.
+//! summary was wanted and not made gets its preview GIF from its first camera's clip, cut by
+//! FFmpeg while the driver goes on ([`CeDriver::poll_previews`] concludes it).
 
 use super::Pipeline;
 use crate::ai::AnalysisResult;
 use crate::ce_report::{write_ce_report, CameraOutcome, CeOutcome};
-use crate::encode::preview_gif::{preview_gif_from_clip, PREVIEW_GIF};
+use crate::encode::preview_gif::{ClipPreviewCut, PREVIEW_GIF};
 use crate::flow::failure::PipelineError;
 use crate::flow::messages::{AcceleratorJob, AiFramesJob, CeJob, CompileJob, PipelineEvent, ProbeRequest};
 use crate::media::probe::ClipMetadata;
@@ -57,6 +58,16 @@ struct CeState {
 /// The summary video, its preview GIF and frame count, or why there is none.
 type SummaryResult = Result<(PathBuf, Option<PathBuf>, u64), PipelineError>;
 
+/// A CE whose summary was not made, waiting for its preview GIF to be cut from a clip.
+struct AwaitingPreview {
+    /// The CE, otherwise concluded.
+    state: CeState,
+    /// Why there is no summary.
+    error: PipelineError,
+    /// FFmpeg cutting the preview.
+    cut: ClipPreviewCut,
+}
+
 /// Drives CEs through a [`Pipeline`].
 pub struct CeDriver<'p> {
     /// The pipeline.
@@ -65,6 +76,9 @@ pub struct CeDriver<'p> {
     params: PlanParams,
     /// CEs in flight by id.
     active: HashMap<String, CeState>,
+    /// CEs without a summary whose preview is being cut from a clip (never on this thread's
+    /// time: polled each turn).
+    awaiting_preview: Vec<AwaitingPreview>,
     /// CEs finished, in completion order.
     finished: Vec<CeOutcome>,
 }
@@ -76,6 +90,7 @@ impl<'p> CeDriver<'p> {
             pipeline,
             params,
             active: HashMap::new(),
+            awaiting_preview: Vec::new(),
             finished: Vec::new(),
         }
     }
@@ -135,20 +150,47 @@ impl<'p> CeDriver<'p> {
     /// Handles events until every submitted CE has finished; returns their
     /// outcomes. `tick` runs at least every `TICK` (for progress displays).
     pub fn run_to_completion(mut self, tick: &mut dyn FnMut()) -> Vec<CeOutcome> {
-        while !self.active.is_empty() {
+        while self.in_flight() > 0 {
             match self.pipeline.events().recv_timeout(TICK) {
                 Ok(event) => self.handle(event),
                 Err(RecvTimeoutError::Timeout) => {}
+                // Only previews being cut: their FFmpeg runs on.
+                Err(RecvTimeoutError::Disconnected) if self.active.is_empty() => std::thread::sleep(TICK),
                 Err(RecvTimeoutError::Disconnected) => break,
             }
+            self.poll_previews();
             tick();
         }
         self.finished
     }
 
-    /// CEs still in flight.
+    /// CEs still in flight (a CE whose preview is being cut from a clip included).
     pub fn in_flight(&self) -> usize {
-        self.active.len()
+        self.active.len() + self.awaiting_preview.len()
+    }
+
+    /// Concludes the CEs whose preview cut from a clip has ended; call it every turn.
+    pub fn poll_previews(&mut self) {
+        let mut position = 0;
+        while position < self.awaiting_preview.len() {
+            let Some(cut) = self.awaiting_preview[position].cut.poll() else {
+                position += 1;
+                continue;
+            };
+            let AwaitingPreview { state, error, .. } = self.awaiting_preview.remove(position);
+            let gif = match cut {
+                Ok(gif) => {
+                    let camera = state.job.cameras.first().map_or("", |first| first.camera.as_str());
+                    tracing::info!(ce = %state.job.id, camera, "no summary: preview GIF made from the first clip");
+                    Some(gif)
+                }
+                Err(err) => {
+                    tracing::warn!(ce = %state.job.id, "{err}");
+                    None
+                }
+            };
+            self.conclude(state, (None, gif, 0), Some(error));
+        }
     }
 
     /// Outcomes of the CEs finished since the last call.
@@ -304,24 +346,32 @@ impl<'p> CeDriver<'p> {
         let Some(state) = self.active.remove(ce_id) else {
             return;
         };
+        match result {
+            Ok((video, gif, frames)) => self.conclude(state, (Some(video), gif, frames), None),
+            Err(error) if !state.want_summary => self.conclude(state, (None, None, 0), Some(error)),
+            Err(error) => match self.start_clip_preview(&state.job) {
+                Some(cut) => self.awaiting_preview.push(AwaitingPreview { state, error, cut }),
+                None => self.conclude(state, (None, None, 0), Some(error)),
+            },
+        }
+    }
+
+    /// Writes the CE's report and hands it over, with its summary, preview GIF and summary
+    /// frame count, or why it has no summary.
+    fn conclude(
+        &mut self,
+        state: CeState,
+        (summary, preview_gif, summary_frames): (Option<PathBuf>, Option<PathBuf>, u64),
+        summary_error: Option<PipelineError>,
+    ) {
         let (analysis, analysis_error) = match state.analysis {
             Some(Ok(result)) => (Some(result), None),
             Some(Err(error)) => (None, Some(error)),
             None => (None, None),
         };
         let compile_seconds = state.compile_started.map_or(0.0, |t| t.elapsed().as_secs_f64());
-        let (summary, preview_gif, summary_frames, summary_error) = match result {
-            Ok((video, gif, frames)) => (Some(video), gif, frames, None),
-            Err(error) => {
-                let gif = state
-                    .want_summary
-                    .then(|| self.first_clip_preview(&state.job))
-                    .flatten();
-                (None, gif, 0, Some(error))
-            }
-        };
         let outcome = CeOutcome {
-            ce_id: ce_id.to_string(),
+            ce_id: state.job.id.clone(),
             folder: state.job.folder.clone(),
             cameras: state.cameras,
             primary_camera: state.plan.as_ref().map(|p| p.primary_camera.clone()),
@@ -337,26 +387,19 @@ impl<'p> CeDriver<'p> {
             compile_seconds,
         };
         if let Err(err) = write_ce_report(&outcome, state.job.start_epoch) {
-            tracing::error!(ce = %ce_id, "cannot write metadata.json/summary.txt in {}: {err}", outcome.folder.display());
+            tracing::error!(ce = %outcome.ce_id, "cannot write metadata.json/summary.txt in {}: {err}", outcome.folder.display());
         }
         self.finished.push(outcome);
     }
 
-    /// The preview GIF of a CE whose summary was not made, cut from the clip of its first
-    /// camera (the cameras are in order of first appearance and their clips share the
-    /// window's start, so this clip starts first); `None`, logged, when it cannot be made.
-    fn first_clip_preview(&self, job: &CeJob) -> Option<PathBuf> {
+    /// Starts cutting the preview GIF of a CE whose summary was not made from the clip of its
+    /// first camera (the cameras are in order of first appearance and their clips share the
+    /// window's start, so this clip starts first); `None`, logged, when it cannot be started.
+    fn start_clip_preview(&self, job: &CeJob) -> Option<ClipPreviewCut> {
         let ffmpeg = self.pipeline.ffmpeg()?;
         let first = job.cameras.first()?;
-        match preview_gif_from_clip(ffmpeg, &first.clip, &job.folder.join(PREVIEW_GIF)) {
-            Ok(gif) => {
-                tracing::info!(ce = %job.id, camera = %first.camera, "no summary: preview GIF made from the first clip");
-                Some(gif)
-            }
-            Err(err) => {
-                tracing::warn!(ce = %job.id, "{err}");
-                None
-            }
-        }
+        ClipPreviewCut::start(ffmpeg, &first.clip, &job.folder.join(PREVIEW_GIF))
+            .map_err(|err| tracing::warn!(ce = %job.id, "{err}"))
+            .ok()
     }
 }
