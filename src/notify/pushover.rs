@@ -26,6 +26,14 @@ pub struct PushoverSettings {
 /// The link text under the message.
 const URL_TITLE: &str = "View in Event Viewer";
 
+/// Pushover's limits (`https://pushover.net/api#limits`): a message past one is refused whole,
+/// so the texts are shortened to fit and a link too long is left out.
+const MAX_TITLE_CHARS: usize = 250;
+const MAX_MESSAGE_CHARS: usize = 1024;
+const MAX_URL_CHARS: usize = 512;
+/// The largest attachment Pushover takes, in bytes; a larger preview is not attached.
+pub const MAX_ATTACHMENT_BYTES: u64 = 2_621_440;
+
 /// Pushover's priorities used here.
 const QUIET: i8 = -1;
 const NORMAL: i8 = 0;
@@ -58,13 +66,17 @@ pub fn pushover_message(notification: &Notification, settings: &PushoverSettings
     let mut fields = vec![
         ("token", settings.token.clone()),
         ("user", settings.user.clone()),
-        ("title", notification.title.clone()),
-        ("message", notification.message.clone()),
+        ("title", shortened(&notification.title, MAX_TITLE_CHARS)),
+        ("message", shortened(&notification.message, MAX_MESSAGE_CHARS)),
         ("priority", priority.to_string()),
         ("html", u8::from(settings.html).to_string()),
         ("timestamp", (notification.timestamp as i64).to_string()),
     ];
-    if let Some(url) = &notification.player_url {
+    if let Some(url) = notification
+        .player_url
+        .as_ref()
+        .filter(|url| url.chars().count() <= MAX_URL_CHARS)
+    {
         fields.push(("url", url.clone()));
         fields.push(("url_title", URL_TITLE.to_string()));
     }
@@ -75,6 +87,16 @@ pub fn pushover_message(notification: &Notification, settings: &PushoverSettings
         fields.push(("sound", sound.clone()));
     }
     Some(PushoverMessage { fields, attach_gif })
+}
+
+/// `text` cut to at most `max` characters, the last one an ellipsis when it was cut.
+fn shortened(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 #[cfg(test)]
@@ -113,6 +135,34 @@ mod tests {
             .iter()
             .find(|(key, _)| *key == name)
             .map(|(_, value)| value.as_str())
+    }
+
+    #[test]
+    fn texts_past_pushovers_limits_are_shortened_and_a_link_too_long_left_out() {
+        let finalized = Milestone::Finalized {
+            title: "Ä".repeat(300),
+            description: "A person walks up the drive. ".repeat(60),
+        };
+        let mut long = notification(finalized, 0);
+        long.player_url = Some(format!("http://buffer:5055/player/{}", "x".repeat(600)));
+        let message = pushover_message(&long, &settings()).unwrap();
+        let title = field(&message, "title").unwrap();
+        assert_eq!(title.chars().count(), 250);
+        assert!(title.starts_with("ÄÄ") && title.ends_with('…'));
+        let text = field(&message, "message").unwrap();
+        assert_eq!(text.chars().count(), 1024);
+        assert!(text.starts_with("A person walks up the drive.") && text.ends_with('…'));
+        assert_eq!(field(&message, "url"), None);
+        assert_eq!(field(&message, "url_title"), None);
+
+        let short = pushover_message(&notification(Milestone::ClipReady, 0), &settings()).unwrap();
+        let built = notification(Milestone::ClipReady, 0);
+        assert_eq!(
+            field(&short, "title"),
+            Some(built.title.as_str()),
+            "short texts are kept whole"
+        );
+        assert_eq!(field(&short, "url"), built.player_url.as_deref());
     }
 
     #[test]

@@ -10,6 +10,8 @@
 
 use crate::config::PushoverSettings;
 use crate::encode::preview_gif::PREVIEW_GIF;
+use crate::fs_read::read_regular_file;
+use crate::notify::pushover::MAX_ATTACHMENT_BYTES;
 use crate::notify::{pushover_message, Notification, PushoverMessage, RateLimiter};
 use crate::recent_ids::RecentIds;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
@@ -82,7 +84,7 @@ impl PushoverClient {
         };
         let attachment = gif
             .filter(|_| message.attach_gif)
-            .and_then(|path| std::fs::read(path).ok());
+            .and_then(|path| attachable(path, &notification.event_id));
         let body = multipart_form(&message, attachment.as_deref());
         let url = &self.settings.api_url;
         let transport = |err: ureq::Error| PushoverError::Transport {
@@ -108,6 +110,22 @@ impl PushoverClient {
             body: answer.chars().take(300).collect(),
         })
     }
+}
+
+/// The preview GIF at `path` if there is one Pushover takes; one that is too large is left
+/// out (logged) so the message still goes.
+fn attachable(path: &Path, ce_id: &str) -> Option<Vec<u8>> {
+    let gif = read_regular_file(path).ok()??;
+    if gif.len() as u64 > MAX_ATTACHMENT_BYTES {
+        tracing::warn!(
+            ce = %ce_id,
+            bytes = gif.len(),
+            "{} is larger than Pushover takes ({MAX_ATTACHMENT_BYTES} bytes): sent without it",
+            path.display()
+        );
+        return None;
+    }
+    Some(gif)
 }
 
 /// The message as a `multipart/form-data` body, the GIF as the `attachment` part.
@@ -294,6 +312,21 @@ mod tests {
             urls,
             ["ce_1_aa", "ce_2_bb", "ce_3_cc"].map(|ce| format!("http://buffer:5055/player?ce={ce}"))
         );
+    }
+
+    #[test]
+    fn a_preview_larger_than_pushover_takes_is_left_out_and_the_message_still_goes() {
+        let (url, received) = stand_in_pushover((200, r#"{"status":1,"request":"5f0c"}"#));
+        let folder = tempfile::tempdir().unwrap();
+        let gif = folder.path().join(PREVIEW_GIF);
+        std::fs::write(&gif, vec![b'G'; MAX_ATTACHMENT_BYTES as usize + 1]).unwrap();
+        let client = PushoverClient::new(settings(url));
+        let notification = notification(&mut NotificationBuilder::new(), "ce_1_aa", Milestone::ClipReady);
+        client.send(&notification, Some(&gif)).unwrap();
+        let request = received.recv_timeout(Duration::from_secs(30)).unwrap();
+        let parts = form_parts(&request.content_type, &request.body);
+        assert_eq!(text_field(&parts, "priority").as_deref(), Some("-1"));
+        assert!(parts.iter().all(|(name, _)| name != "attachment"));
     }
 
     #[test]
