@@ -139,6 +139,8 @@ pub struct MqttLink {
     profile: LinkProfile,
     /// Set once the inbox's consumer stops: hand-overs give up instead of waiting.
     stopped: Arc<AtomicBool>,
+    /// Set when [`MqttLink::close`] disconnects: the connection ending then is no loss.
+    closing: Arc<AtomicBool>,
 }
 
 fn broker_uri(settings: &MqttSettings) -> String {
@@ -220,13 +222,15 @@ pub fn open(settings: &MqttSettings, profile: LinkProfile) -> Result<MqttLink, M
         SessionKind::Ephemeral => crossbeam_channel::unbounded(),
     };
     let stopped = Arc::new(AtomicBool::new(false));
-    let stopped_for_callback = stopped.clone();
+    let closing = Arc::new(AtomicBool::new(false));
+    let (stopped_for_callback, closing_for_callback) = (stopped.clone(), closing.clone());
     client.set_message_callback(move |_, message| match message {
         Some(message) => {
             if hand_over(&inbox_tx, message, session, &stopped_for_callback) == HandOverEnd::GaveUp {
                 tracing::warn!("MQTT message not handed over: its consumer has stopped");
             }
         }
+        None if closing_for_callback.load(Ordering::Relaxed) => {}
         None => {
             let _ = inbox_tx.try_send(Inbound::ConnectionLost);
         }
@@ -248,6 +252,7 @@ pub fn open(settings: &MqttSettings, profile: LinkProfile) -> Result<MqttLink, M
         uri,
         profile,
         stopped,
+        closing,
     })
 }
 
@@ -293,6 +298,7 @@ impl MqttLink {
     /// Announces `offline` and disconnects. After it returns no message is
     /// handed over any more, so the inbox's consumer may stop.
     pub fn close(&self) {
+        self.closing.store(true, Ordering::Relaxed);
         let offline = availability(&self.profile.availability, false);
         if let Err(err) = self.client.publish(offline).wait_for(BROKER_REPLY_LIMIT) {
             tracing::warn!("cannot publish availability: {err}");

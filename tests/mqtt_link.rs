@@ -140,3 +140,36 @@ fn a_message_held_at_a_crash_is_delivered_again_and_a_released_one_is_not() {
     }
     restarted.close();
 }
+
+/// What arrives on `link`'s inbox within `window`, a receiver waiting all along (a persistent
+/// session's inbox only takes a notice while one waits).
+fn notices_within(link: &MqttLink, window: Duration) -> std::thread::JoinHandle<Vec<&'static str>> {
+    let inbox = link.inbox.clone();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + window;
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match inbox.recv_timeout(left) {
+                Ok(Inbound::ConnectionLost) => seen.push("connection lost"),
+                Ok(Inbound::Message(_)) => seen.push("message"),
+                Err(_) => break,
+            }
+        }
+        seen
+    })
+}
+
+#[test]
+fn closing_the_link_is_not_reported_as_a_lost_connection() {
+    let broker = Mosquitto::start();
+    let link = connected_link(broker.port, "fb-closing");
+    // The client announces the end of the stream while it disconnects; before the link knew it
+    // was closing, that reached the consumer as a lost connection (a warning at every shutdown).
+    let watching = notices_within(&link, Duration::from_secs(5));
+    link.close();
+    assert_eq!(
+        watching.join().unwrap(),
+        Vec::<&str>::new(),
+        "a deliberate close is no loss"
+    );
+}
