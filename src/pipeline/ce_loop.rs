@@ -50,6 +50,9 @@ pub fn run_ce_loop<H: CeLoopHooks>(
 ) {
     let mut draining_since: Option<Instant> = None;
     let tick = crossbeam_channel::tick(TURN);
+    // Replaced by a channel that never delivers once the stages are gone, so the loop waits for
+    // its turn instead of spinning on a closed channel.
+    let mut events = pipeline.events().clone();
     loop {
         if draining_since.is_none() && hooks.stop_requested() {
             hooks.draining(driver.in_flight());
@@ -80,10 +83,9 @@ pub fn run_ce_loop<H: CeLoopHooks>(
                     draining_since = Some(Instant::now());
                 }
             },
-            recv(pipeline.events()) -> event => {
-                if let Ok(event) = event {
-                    driver.handle(event);
-                }
+            recv(events) -> event => match event {
+                Ok(event) => driver.handle(event),
+                Err(_) => events = crossbeam_channel::never(),
             },
             recv(tick) -> _ => {}
         }
