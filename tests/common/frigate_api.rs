@@ -7,7 +7,7 @@
 //! It listens on 127.0.0.1, on a port the OS picks, and stops when dropped.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use super::pushover_api::http_request::HttpRequest;
 use serde_json::{json, Value};
 
 /// Which Frigate generation the server imitates.
@@ -334,31 +335,15 @@ fn trickle(stream: &mut TcpStream, path: &Path, state: &Mutex<State>) {
 
 /// Reads the request line, headers and body.
 fn read_request(stream: &TcpStream) -> Option<Request> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
+    let request = HttpRequest::read(&mut BufReader::new(stream)).ok()?;
+    let mut parts = request.request_line.split_whitespace();
     let method = parts.next()?.to_string();
     let target = parts.next()?;
     let path = target.split('?').next().unwrap_or(target).to_string();
-    let mut content_length = 0usize;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).ok()? == 0 || header.trim().is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-length") {
-                content_length = value.trim().parse().ok()?;
-            }
-        }
-    }
-    let mut body = vec![0u8; content_length];
-    reader.read_exact(&mut body).ok()?;
     Some(Request {
         method,
         path,
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body: String::from_utf8_lossy(&request.body).into_owned(),
     })
 }
 

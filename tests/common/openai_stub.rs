@@ -1,8 +1,9 @@
 //! A local OpenAI-compatible chat-completions endpoint for the tests: plays
 //! scripted replies in order and records every request it receives.
 
+use super::pushover_api::http_request::HttpRequest;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -48,30 +49,19 @@ impl StubEndpoint {
             for reply in replies {
                 let (stream, _) = listener.accept().unwrap();
                 let mut reader = BufReader::new(stream);
-                let mut request_line = String::new();
-                reader.read_line(&mut request_line).unwrap();
-                assert!(request_line.starts_with("POST /v1/chat/completions "), "{request_line}");
-                let mut headers = Vec::new();
-                loop {
-                    let mut line = String::new();
-                    reader.read_line(&mut line).unwrap();
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    let (name, value) = line.split_once(':').unwrap();
-                    headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-                }
-                let length: usize = headers
-                    .iter()
-                    .find(|(name, _)| name == "content-length")
-                    .map(|(_, value)| value.parse().unwrap())
-                    .expect("request has a Content-Length");
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
+                let request = HttpRequest::read(&mut reader).unwrap();
+                assert!(
+                    request.request_line.starts_with("POST /v1/chat/completions "),
+                    "{}",
+                    request.request_line
+                );
+                assert!(
+                    request.header("content-length").is_some(),
+                    "request has a Content-Length"
+                );
                 sink.lock().unwrap().push(Recorded {
-                    headers,
-                    body: serde_json::from_slice(&body).unwrap(),
+                    body: serde_json::from_slice(&request.body).unwrap(),
+                    headers: request.headers,
                 });
                 let mut stream = reader.into_inner();
                 if let Reply::Http(status, text) = reply {

@@ -3,10 +3,15 @@
 //! tested against a real HTTP server (by the unit tests of `service::pushover` too, which
 //! include this file).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use http_request::HttpRequest;
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Instant;
+
+// Declared here, not in `common`, so that the unit tests including this file get it too.
+#[path = "http_request.rs"]
+pub mod http_request;
 
 /// One request the stand-in Pushover received.
 pub struct Received {
@@ -29,26 +34,7 @@ pub fn stand_in_pushover(answer: (u16, &'static str)) -> (String, mpsc::Receiver
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let (mut length, mut content_type) = (0, String::new());
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                let (name, value) = line.split_once(':').unwrap();
-                match name.to_ascii_lowercase().as_str() {
-                    "content-length" => length = value.trim().parse().unwrap(),
-                    "content-type" => content_type = value.trim().to_string(),
-                    _ => {}
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
+            let request = HttpRequest::read(&mut BufReader::new(stream.try_clone().unwrap())).unwrap();
             let (status, json) = answer;
             let response = format!(
                 "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
@@ -57,9 +43,9 @@ pub fn stand_in_pushover(answer: (u16, &'static str)) -> (String, mpsc::Receiver
             stream.write_all(response.as_bytes()).unwrap();
             let _ = tx.send(Received {
                 at: Instant::now(),
-                request_line: request_line.trim_end().to_string(),
-                content_type,
-                body,
+                content_type: request.header("content-type").unwrap_or_default().to_string(),
+                request_line: request.request_line,
+                body: request.body,
             });
         }
     });
