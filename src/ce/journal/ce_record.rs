@@ -293,22 +293,14 @@ impl CeRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ce::journal::entry::porch_opened;
 
     fn entry(ts: f64, step: JournalStep) -> JournalEntry {
         JournalEntry { ts, step }
     }
 
     fn opened() -> JournalEntry {
-        entry(
-            100.0,
-            JournalStep::Opened {
-                ce_id: "ce_100_0badf00d".to_string(),
-                folder: "100_0badf00d".to_string(),
-                camera: "porch".to_string(),
-                label: "person".to_string(),
-                start_time: 99.5,
-            },
-        )
+        entry(100.0, porch_opened())
     }
 
     fn joined(ts: f64, event_id: &str, camera: &str) -> JournalEntry {

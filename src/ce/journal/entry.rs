@@ -140,6 +140,19 @@ pub(super) struct JournalEntry<Step = JournalStep> {
     pub step: Step,
 }
 
+/// The `opened` step the journal's unit tests start their CEs with: `ce_100_0badf00d`, a
+/// person on `porch` at 99.5 s.
+#[cfg(test)]
+pub(super) fn porch_opened() -> JournalStep {
+    JournalStep::Opened {
+        ce_id: "ce_100_0badf00d".to_string(),
+        folder: "100_0badf00d".to_string(),
+        camera: "porch".to_string(),
+        label: "person".to_string(),
+        start_time: 99.5,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -141,6 +141,7 @@ pub fn read_facts(folder: &Path) -> Result<Option<JournalFacts>, JournalError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ce::journal::entry::porch_opened;
 
     fn joined(event_id: &str, camera: &str) -> JournalStep {
         JournalStep::EventJoined {
@@ -158,20 +159,10 @@ mod tests {
         }
     }
 
-    fn opened() -> JournalStep {
-        JournalStep::Opened {
-            ce_id: "ce_100_0badf00d".to_string(),
-            folder: "100_0badf00d".to_string(),
-            camera: "porch".to_string(),
-            label: "person".to_string(),
-            start_time: 99.5,
-        }
-    }
-
     #[test]
     fn open_ce_has_no_end_while_an_event_runs() {
         let facts = JournalFacts::fold(&[
-            opened(),
+            porch_opened(),
             joined("e1", "porch"),
             joined("e2", "drive"),
             ended("e1", 110.0),
@@ -186,7 +177,7 @@ mod tests {
     #[test]
     fn end_is_the_latest_kept_event_end() {
         let facts = JournalFacts::fold(&[
-            opened(),
+            porch_opened(),
             joined("e1", "porch"),
             joined("e2", "drive"),
             joined("e3", "yard"),
@@ -207,13 +198,13 @@ mod tests {
             cameras: vec!["porch".to_string(), "garage".to_string()],
             primary: "porch".to_string(),
         };
-        let processing = JournalFacts::fold(&[opened(), closed.clone()]);
+        let processing = JournalFacts::fold(&[porch_opened(), closed.clone()]);
         assert_eq!(processing.status(), CeStatus::Processing);
         assert_eq!(processing.cameras, ["porch", "garage"]);
-        let finished = JournalFacts::fold(&[opened(), closed.clone(), JournalStep::Finished]);
+        let finished = JournalFacts::fold(&[porch_opened(), closed.clone(), JournalStep::Finished]);
         assert_eq!(finished.status(), CeStatus::Finished);
         let failed = JournalFacts::fold(&[
-            opened(),
+            porch_opened(),
             closed.clone(),
             JournalStep::SummaryFailed {
                 error: "encoder".to_string(),
@@ -221,7 +212,7 @@ mod tests {
             JournalStep::Finished,
         ]);
         assert_eq!(failed.status(), CeStatus::Failed);
-        let canceled = JournalFacts::fold(&[opened(), closed, JournalStep::Canceled]);
+        let canceled = JournalFacts::fold(&[porch_opened(), closed, JournalStep::Canceled]);
         assert_eq!(canceled.status(), CeStatus::Canceled);
     }
 }
